@@ -1,0 +1,98 @@
+"""One exception tree for marketbrief.
+
+    MarketBriefError                      every error marketbrief raises on purpose
+    ├── InvalidInputError (ValueError)    what the user or an input got wrong
+    │   ├── SourceNotFoundError           no source with that id / url
+    │   ├── SourceExistsError             a source with that url is already there
+    │   └── ParseError                    a feed, page or record that cannot be read
+    ├── FetchError                        the network or a server failed us
+    │   ├── BlockedAddressError           the SSRF guard refused the address
+    │   ├── RobotsDisallowedError         robots.txt forbids the page
+    │   ├── TooLargeError                 the body passed the size cap (gzip bombs too)
+    │   └── HTTPStatusError               the server answered with an error status
+    ├── StorageError                      the database failed (driver errors are wrapped)
+    ├── ConfigError                       settings that cannot work
+    └── DeliveryError                     a briefing could not be written or sent
+
+Every error carries ``key``: the thing that failed (a URL, a path, a record id, a setting name),
+and a message a person can act on.
+"""
+
+from __future__ import annotations
+
+
+class MarketBriefError(Exception):
+    """Root of every error marketbrief raises on purpose."""
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}" if self.key else self.message
+
+
+class InvalidInputError(MarketBriefError, ValueError):
+    """Something the user or an input got wrong."""
+
+
+class SourceNotFoundError(InvalidInputError):
+    """No source with that id or url."""
+
+
+class SourceExistsError(InvalidInputError):
+    """A source with that url is already there."""
+
+
+class ParseError(InvalidInputError):
+    """A feed, page or record that cannot be read."""
+
+
+class FetchError(MarketBriefError):
+    """The network or a server failed us; the source is retried later."""
+
+    def __init__(
+        self, message: str, *, key: str | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message, key=key)
+        self.retry_after = retry_after  # seconds, when the server said so
+
+
+class BlockedAddressError(FetchError):
+    """The SSRF guard refused to connect: loopback, private, link-local or metadata address."""
+
+
+class RobotsDisallowedError(FetchError):
+    """robots.txt forbids fetching the page."""
+
+
+class TooLargeError(FetchError):
+    """The response body went past the size cap (compressed or decompressed)."""
+
+
+class HTTPStatusError(FetchError):
+    """The server answered with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str | None = None,
+        status_code: int,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, key=key, retry_after=retry_after)
+        self.status_code = status_code
+
+
+class StorageError(MarketBriefError):
+    """The database failed; the driver's error is the ``__cause__``."""
+
+
+class ConfigError(MarketBriefError):
+    """Settings that cannot work."""
+
+
+class DeliveryError(MarketBriefError):
+    """A briefing could not be written or sent."""

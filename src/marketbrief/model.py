@@ -1,0 +1,312 @@
+"""The records that flow through the pipeline, and their id types.
+
+    Source ─ingest─▶ FetchedDocument ─extract─▶ Article ─enrich─▶ Analysis ─store─▶ (db)
+    (db) ─stories─▶ Story ─curate(reader, now)─▶ Briefing ─deliver─▶ email · web · RSS · ICS
+
+Every record is a frozen, slotted dataclass; collections are tuples; instants are aware UTC
+datetimes named ``*_at``; calendar days are ``date`` values named ``*_date``. Nothing here does
+I/O or imports another marketbrief module, so every layer may use it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import NewType
+
+SourceId = NewType("SourceId", int)
+ArticleId = NewType("ArticleId", str)
+StoryId = NewType("StoryId", str)
+ReaderId = NewType("ReaderId", int)
+
+ANALYSIS_SCHEMA = "marketbrief.analysis/1"
+
+
+# ── sources and ingest ────────────────────────────────────────────────────────────────────────
+
+
+class SourceKind(enum.StrEnum):
+    """What a source's location points at; decides how it is read."""
+
+    FEED = "feed"  # RSS 0.9x/1.0/2.0, Atom, JSON Feed
+    SITEMAP = "sitemap"  # XML sitemap or news sitemap (and sitemap indexes)
+    PAGE = "page"  # one web page, fetched and extracted as an article
+    FILE = "file"  # one local file: .html/.htm, .txt/.md, .jsonl, or a feed file
+    FOLDER = "folder"  # every readable file in a local folder
+
+
+class SourceStatus(enum.StrEnum):
+    NEW = "new"  # never polled
+    OK = "ok"  # the last poll worked
+    FAILING = "failing"  # the last poll failed; retried with exponential backoff
+    GONE = "gone"  # the server said 410 Gone; no longer polled until re-added
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A place news is read from, with its polling state and health."""
+
+    id: SourceId
+    url: str  # an http(s) URL, or a file:// URL / absolute path for local sources
+    kind: SourceKind
+    title: str | None = None
+    added_at: datetime | None = None
+    status: SourceStatus = SourceStatus.NEW
+    etag: str | None = None  # exactly as the server sent it
+    last_modified: str | None = None  # exactly as the server sent it
+    last_polled_at: datetime | None = None
+    last_ok_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    error_count: int = 0  # consecutive failures
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One item of a feed or sitemap: where an article is, and what the feed says of it."""
+
+    url: str
+    title: str | None = None
+    published_at: datetime | None = None
+    summary: str | None = None
+    guid: str | None = None
+    authors: tuple[str, ...] = ()
+    content_html: str | None = None  # full content when the feed carries it
+
+
+@dataclass(frozen=True, slots=True)
+class FeedData:
+    """A parsed feed or sitemap."""
+
+    url: str
+    format: str  # "rss20", "atom10", "json1", "sitemap", "sitemapindex", …
+    title: str | None
+    link: str | None
+    entries: tuple[FeedEntry, ...]
+    sitemaps: tuple[str, ...] = ()  # child sitemaps of a sitemap index
+    warnings: tuple[str, ...] = ()  # what was wrong but could be read past (bozo)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedDocument:
+    """Bytes of one article page or text as fetched, before extraction."""
+
+    url: str  # where it was asked for (canonical key)
+    final_url: str  # after redirects
+    content: bytes
+    content_type: str  # "text/html", "text/plain", …
+    fetched_at: datetime
+    source_id: SourceId | None = None
+    entry: FeedEntry | None = None  # the feed item that led here, if any
+    charset: str | None = None
+
+
+# ── articles ─────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article as extracted: the text without the site's chrome, and its metadata."""
+
+    id: ArticleId
+    url: str | None
+    title: str | None
+    text: str
+    language: str | None
+    published_at: datetime | None  # the best known publication instant
+    page_published_at: datetime | None = None  # what the page itself says
+    feed_published_at: datetime | None = None  # what the feed said
+    first_seen_at: datetime | None = None
+    authors: tuple[str, ...] = ()
+    source: str | None = None  # a human name of the source (feed title, host)
+    source_id: SourceId | None = None
+    raw_html: bytes | None = None  # kept (compressed in the store) for re-extraction
+
+
+# ── analysis (the contract of DESIGN.md §5) ──────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """[start, end) character offsets into the article text, and the text there."""
+
+    start: int
+    end: int
+    text: str
+
+
+class CompanyRole(enum.StrEnum):
+    PRIMARY = "primary"  # the story is about it
+    MENTIONED = "mentioned"  # named, not the subject
+    INDIRECT = "indirect"  # reached through a product, program, brand, subsidiary or person
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyLink:
+    ticker: str
+    name: str
+    exchange: str | None
+    role: CompanyRole
+    relevance: float  # 0..1
+    why: str
+    mentions: tuple[Span, ...] = ()
+    sentiment: float | None = None  # -1..1
+
+
+@dataclass(frozen=True, slots=True)
+class SectorLink:
+    name: str
+    relevance: float
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    span: Span
+    type: str  # PERSON, ORG, GPE, PRODUCT, EVENT, …
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    type: str  # one of EVENT_TYPES
+    confidence: float
+    evidence: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Sentiment:
+    label: str  # positive | negative | neutral
+    score: float  # -1..1
+
+
+@dataclass(frozen=True, slots=True)
+class KeyDate:
+    span: Span
+    type: str  # DATE | TIME | DURATION | SET
+    value: str  # TimeML TIMEX3 value
+    range: tuple[date, date] | None  # first and last day covered
+    event: str | None
+    relation: str  # past | ongoing | future
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Everything marketbrief says about one article."""
+
+    article: Article
+    summary: str
+    companies: tuple[CompanyLink, ...] = ()
+    sectors: tuple[SectorLink, ...] = ()
+    entities: tuple[Entity, ...] = ()
+    events: tuple[Event, ...] = ()
+    sentiment: Sentiment = field(default_factory=lambda: Sentiment("neutral", 0.0))
+    key_dates: tuple[KeyDate, ...] = ()
+    importance: float = 0.0
+    story_id: StoryId | None = None
+
+
+EVENT_TYPES: tuple[str, ...] = (
+    # results & capital
+    "earnings_results",
+    "guidance_change",
+    "operating_update",
+    "mna",
+    "dividend",
+    "buyback",
+    "equity_offering",
+    "debt_credit_event",
+    "stock_split",
+    "index_change",
+    "insider_activist",
+    "bankruptcy_restructuring",
+    # operations
+    "product_event",
+    "contract_award",
+    "partnership_jv",
+    "clinical_trial",
+    "regulatory_decision",
+    "legal_regulatory_action",
+    "management_change",
+    "workforce_labor",
+    "operational_disruption",
+    # market actions
+    "analyst_action",
+    "credit_rating_action",
+    "trading_action",
+    # macro & policy
+    "macro_release",
+    "central_bank",
+    "policy_trade",
+    "geopolitical_conflict",
+)
+
+
+# ── stories, readers, briefings ──────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """Coverage of one happening: an article and its duplicates and near-duplicates."""
+
+    id: StoryId
+    article_ids: tuple[ArticleId, ...]
+    title: str
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Watchlist:
+    tickers: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    id: ReaderId
+    email: str
+    name: str
+    watchlist: Watchlist = field(default_factory=Watchlist)
+    cadence: str = "daily"  # daily | weekly
+    last_briefed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingItem:
+    """One story in a briefing, told through its best article."""
+
+    story_id: StoryId
+    title: str
+    summary: str
+    url: str | None
+    source: str | None
+    published_at: datetime | None
+    companies: tuple[CompanyLink, ...]
+    events: tuple[str, ...]
+    sentiment: Sentiment
+    importance: float
+    sources_count: int  # how many articles cover the story
+    matched: tuple[str, ...] = ()  # why it is in this reader's briefing (watchlist hits)
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """A key date as it appears in a reader's calendar."""
+
+    day: date
+    last_day: date
+    title: str
+    value: str
+    article_id: ArticleId | None
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    reader: Reader
+    generated_at: datetime
+    since_at: datetime | None
+    items: tuple[BriefingItem, ...]
+    key_dates: tuple[CalendarEntry, ...]

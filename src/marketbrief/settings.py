@@ -1,0 +1,147 @@
+"""The one typed ``Settings``: command-line flag > ``MARKETBRIEF_*`` env > TOML file > default.
+
+The TOML file is the one named by ``MARKETBRIEF_CONFIG`` (or ``--config``), else
+``<home>/marketbrief.toml`` when it exists. Every setting is documented in ``docs/settings.md``
+(a test keeps the two in step). Secrets are ``SecretStr`` and are masked when shown.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "MARKETBRIEF_"
+
+
+def default_home() -> Path:
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data) / "marketbrief"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set. Read only here; passed everywhere else as a value."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, validate_default=True
+    )
+
+    config_file: Path | None = Field(
+        default=None,
+        description="The TOML settings file (MARKETBRIEF_CONFIG); default: <home>/marketbrief.toml "
+        "when it exists.",
+    )
+    home: Path = Field(
+        default_factory=default_home,
+        description="Workspace folder: the SQLite database, the outbox and briefings live here.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the database; default: SQLite at <home>/marketbrief.db. "
+        "PostgreSQL: postgresql+psycopg://user@host/db.",
+    )
+    sqlite_synchronous: str = Field(
+        default="NORMAL",
+        pattern="^(OFF|NORMAL|FULL|EXTRA)$",
+        description="SQLite PRAGMA synchronous. NORMAL with WAL never corrupts the database; a "
+        "power cut may lose the last transactions, which the next poll fetches again.",
+    )
+    user_agent: str = Field(
+        default="marketbrief/0.1 (+https://github.com/marketbrief/marketbrief; self-hosted news reader)",
+        description="The User-Agent sent with every request; say who runs it and how to reach you.",
+    )
+    http_timeout: float = Field(default=20.0, gt=0, description="Seconds per HTTP request.")
+    http_max_bytes: int = Field(
+        default=10_000_000,
+        gt=0,
+        description="Largest response body accepted, counted after decompression (stops gzip "
+        "bombs).",
+    )
+    http_max_redirects: int = Field(default=5, ge=0, description="Redirects followed at most.")
+    http_per_host_concurrency: int = Field(
+        default=2, ge=1, description="Requests in flight to one host at a time."
+    )
+    http_per_host_delay: float = Field(
+        default=1.0, ge=0, description="Seconds between the starts of two requests to one host."
+    )
+    http_concurrency: int = Field(default=16, ge=1, description="Requests in flight in all.")
+    allow_private_addresses: bool = Field(
+        default=False,
+        description="Allow fetching loopback, private and link-local addresses. Off by default "
+        "(SSRF guard); turn on only for local testing.",
+    )
+    respect_robots: bool = Field(
+        default=True, description="Obey robots.txt for page fetches (feeds are always allowed)."
+    )
+    poll_interval: float = Field(
+        default=1800.0, gt=0, description="Seconds between two polls of a healthy source."
+    )
+    backoff_base: float = Field(
+        default=300.0, gt=0, description="Seconds to wait after a source's first failure."
+    )
+    backoff_max: float = Field(
+        default=86400.0, gt=0, description="Longest wait between retries of a failing source."
+    )
+    max_entries_per_poll: int = Field(
+        default=100, ge=1, description="Articles fetched from one feed in one poll at most."
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="Password for the SMTP relay (masked when shown)."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = config_file_path(init_settings(), env_settings())
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml))
+        return tuple(sources)
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in force."""
+        return self.database_url or f"sqlite:///{self.home / 'marketbrief.db'}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def briefings_dir(self) -> Path:
+        return self.home / "briefings"
+
+    def shown(self) -> dict[str, Any]:
+        """The settings as a person may see them: secrets masked."""
+        return {k: (str(v) if v is not None else None) for k, v in self.model_dump().items()}
+
+
+def config_file_path(init: dict[str, Any], env: dict[str, Any]) -> Path | None:
+    explicit = init.get("config_file") or os.environ.get(ENV_PREFIX + "CONFIG")
+    if explicit:
+        return Path(explicit)
+    home = init.get("home") or env.get("home") or default_home()
+    candidate = Path(home) / "marketbrief.toml"
+    return candidate if candidate.is_file() else None
+
+
+def load_settings(config: Path | None = None, **flags: Any) -> Settings:
+    """Settings from flags (those not None), env and the TOML file, in that order."""
+    given = {k: v for k, v in flags.items() if v is not None}
+    if config is not None:
+        given["config_file"] = config
+    return Settings(**given)
