@@ -98,8 +98,10 @@ class FetchedDocument:
     content_type: str  # "text/html", "text/plain", …
     fetched_at: datetime
     source_id: SourceId | None = None
-    entry: FeedEntry | None = None  # the feed item that led here, if any
+    entry: FeedEntry | None = None  # the feed item that led here, if any (title, dates hints)
     charset: str | None = None
+    id: str | None = None  # an id the input gave (a JSONL record's "id")
+    source_name: str | None = None  # a human name of where it came from
 
 
 # ── articles ─────────────────────────────────────────────────────────────────────────────────
