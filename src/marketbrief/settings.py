@@ -55,7 +55,8 @@ class Settings(BaseSettings):
         "power cut may lose the last transactions, which the next poll fetches again.",
     )
     user_agent: str = Field(
-        default="marketbrief/0.1 (+https://github.com/marketbrief/marketbrief; self-hosted news reader)",
+        default="marketbrief/0.1 (self-hosted market-news reader; "
+        "+https://github.com/marketbrief/marketbrief)",
         description="The User-Agent sent with every request; say who runs it and how to reach you.",
     )
     http_timeout: float = Field(default=20.0, gt=0, description="Seconds per HTTP request.")
