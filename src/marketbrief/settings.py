@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -36,6 +36,7 @@ class Settings(BaseSettings):
 
     config_file: Path | None = Field(
         default=None,
+        validation_alias=AliasChoices("config_file", ENV_PREFIX + "CONFIG"),
         description="The TOML settings file (MARKETBRIEF_CONFIG); default: <home>/marketbrief.toml "
         "when it exists.",
     )
@@ -94,8 +95,9 @@ class Settings(BaseSettings):
     max_entries_per_poll: int = Field(
         default=100, ge=1, description="Articles fetched from one feed in one poll at most."
     )
-    smtp_password: SecretStr | None = Field(
-        default=None, description="Password for the SMTP relay (masked when shown)."
+    mail_from: str = Field(
+        default="marketbrief <marketbrief@localhost>",
+        description="The From address of briefing emails.",
     )
 
     @classmethod
@@ -128,7 +130,10 @@ class Settings(BaseSettings):
 
     def shown(self) -> dict[str, Any]:
         """The settings as a person may see them: secrets masked."""
-        return {k: (str(v) if v is not None else None) for k, v in self.model_dump().items()}
+        shown: dict[str, Any] = {}
+        for name, value in self.model_dump().items():
+            shown[name] = value if isinstance(value, bool | int | float | None) else str(value)
+        return shown
 
 
 def config_file_path(init: dict[str, Any], env: dict[str, Any]) -> Path | None:

@@ -1,1 +1,1 @@
-"""enrich stage."""
+"""Enrich: what an article says — companies, sectors, entities, events, tone, key dates (pure)."""

@@ -1,0 +1,390 @@
+"""The ``marketbrief`` command: parse the arguments, call the facade, print the result.
+
+Results go to stdout (``--json`` where a program reads them); progress, warnings and errors go
+to stderr. Exit status: 0 ok, 1 something failed (reported), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from marketbrief.contract import analysis_to_json, format_instant, parse_instant
+from marketbrief.core import (
+    DemoReport,
+    MarketBrief,
+    RunReport,
+    SourceReport,
+    make_marketbrief,
+    utc_now,
+)
+from marketbrief.errors import MarketBriefError
+from marketbrief.model import Source, SourceKind
+from marketbrief.samples import samples_dir
+from marketbrief.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="marketbrief: curated U.S. market news, insights and key dates — ingest, analyse, "
+    "group and deliver briefings. Settings: flags > MARKETBRIEF_* env > TOML file > defaults.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+sources_app = typer.Typer(help="Add, list and remove the sources news is read from.")
+db_app = typer.Typer(help="The database.")
+app.add_typer(sources_app, name="sources")
+app.add_typer(db_app, name="db")
+
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class Format(StrEnum):
+    json = "json"
+    jsonl = "jsonl"
+
+
+class State:
+    """Global options, turned into Settings when a command needs them."""
+
+    flags: dict[str, Any] = {}  # noqa: RUF012  (one CLI invocation per process)
+    config: Path | None = None
+
+
+@app.callback()
+def main_options(
+    home: Annotated[
+        Path | None, typer.Option(help="Workspace folder (MARKETBRIEF_HOME).", show_default=False)
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="TOML settings file (MARKETBRIEF_CONFIG).", show_default=False),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="Database URL (MARKETBRIEF_DATABASE_URL).", show_default=False),
+    ] = None,
+) -> None:
+    State.flags = {"home": home, "database_url": database_url}
+    State.config = config
+
+
+def settings(**overrides: Any) -> Settings:
+    if State.config is not None and not State.config.is_file():
+        fail(f"settings file not found: {State.config}")
+    try:
+        return load_settings(State.config, **{**State.flags, **overrides})
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        fail(f"invalid settings: {error}")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def facade(clock: Callable[[], datetime] = utc_now) -> Iterator[MarketBrief]:
+    """The facade for this invocation; a MarketBriefError becomes a clear message, exit 1."""
+    try:
+        with make_marketbrief(settings(), clock=clock) as brief:
+            yield brief
+    except MarketBriefError as error:
+        fail(str(error))
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Any]:
+    """A Rich progress bar on stderr; the callback matches ``core.Progress``."""
+    if not enabled or not err.is_terminal:
+        yield lambda what, done, total: None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what, total=total or None)
+            bar.update(tasks[what], completed=done, total=total or None)
+
+        yield update
+
+
+def dump(obj: Any) -> None:
+    out.out(json.dumps(obj, ensure_ascii=False, indent=2), highlight=False)
+
+
+# ── sources ──────────────────────────────────────────────────────────────────────────────────
+
+
+def source_json(source: Source) -> dict[str, Any]:
+    return {
+        "id": source.id,
+        "url": source.url,
+        "kind": source.kind.value,
+        "title": source.title,
+        "status": source.status.value,
+        "error_count": source.error_count,
+        "last_error": source.last_error,
+        "last_polled_at": format_instant(source.last_polled_at),
+        "last_ok_at": format_instant(source.last_ok_at),
+        "next_poll_at": format_instant(source.next_poll_at),
+        "etag": source.etag,
+        "last_modified": source.last_modified,
+    }
+
+
+@sources_app.command("add")
+def sources_add(
+    location: Annotated[str, typer.Argument(help="Feed/sitemap/page URL, or a file or folder.")],
+    kind: Annotated[
+        SourceKind | None,
+        typer.Option(help="What it is; default: feed for URLs, file/folder for paths."),
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="A name to show for it.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the source as JSON.")] = False,
+) -> None:
+    """Add a source. It is polled on the next `marketbrief run`."""
+    with facade() as brief:
+        source = brief.add_source(location, kind=kind, title=title)
+    if as_json:
+        dump(source_json(source))
+    else:
+        out.print(f"added source {source.id}: {source.url} ({source.kind.value})")
+
+
+@sources_app.command("list")
+def sources_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every source with its health: status, consecutive errors, last error, next poll."""
+    with facade() as brief:
+        sources = brief.list_sources()
+    if as_json:
+        dump([source_json(s) for s in sources])
+        return
+    if not sources:
+        out.print("no sources yet: add one with `marketbrief sources add URL-or-PATH`")
+        return
+    table = Table("id", "kind", "status", "errors", "next poll (UTC)", "url / last error")
+    for s in sources:
+        when = s.next_poll_at.strftime("%Y-%m-%d %H:%M") if s.next_poll_at else "—"
+        where = s.url + (f"\n[red]{s.last_error}[/]" if s.last_error else "")
+        table.add_row(str(s.id), s.kind.value, s.status.value, str(s.error_count), when, where)
+    out.print(table)
+
+
+@sources_app.command("remove")
+def sources_remove(
+    key: Annotated[str, typer.Argument(help="The source's id or URL.")],
+) -> None:
+    """Remove a source. Its articles stay."""
+    with facade() as brief:
+        source = brief.remove_source(key)
+    out.print(f"removed source {source.id}: {source.url}")
+
+
+# ── db ──────────────────────────────────────────────────────────────────────────────────────
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or migrate it to the newest schema."""
+    with facade() as brief:
+        brief.upgrade_db()
+        out.print(f"database at the newest schema: {brief.settings.db_url}")
+
+
+# ── run, demo ───────────────────────────────────────────────────────────────────────────────
+
+
+def report_json(report: RunReport) -> dict[str, Any]:
+    return {
+        "new_articles": report.new_articles,
+        "stories": report.stories,
+        "sources": [
+            {
+                "id": r.source.id,
+                "url": r.source.url,
+                "status": r.source.status.value,
+                "new_articles": r.new_articles,
+                "not_modified": r.not_modified,
+                "error": r.error,
+                "item_errors": list(r.item_errors),
+                "next_poll_at": format_instant(r.source.next_poll_at),
+            }
+            for r in report.sources
+        ],
+        "briefings": [
+            {
+                "reader": b.reader.email,
+                "items": b.items,
+                "key_dates": b.key_dates,
+                "html": str(b.html),
+                "text": str(b.text),
+                "eml": str(b.eml),
+                "ics": str(b.ics),
+            }
+            for b in report.briefings
+        ],
+    }
+
+
+def print_sources(reports: tuple[SourceReport, ...]) -> None:
+    for r in reports:
+        state = "error" if r.error else ("not modified" if r.not_modified else "ok")
+        out.print(f"  source {r.source.id} {state:<12} {r.new_articles:>3} new  {r.source.url}")
+        if r.error:
+            err.print(f"    [red]{r.error}[/]")
+        for item in r.item_errors:
+            err.print(f"    [yellow]skipped: {item}[/]")
+
+
+@app.command()
+def run(
+    forever: Annotated[bool, typer.Option(help="Keep polling on a schedule.")] = False,
+    interval: Annotated[
+        float, typer.Option(help="With --forever: seconds between runs.", min=1)
+    ] = 60.0,
+    force: Annotated[bool, typer.Option(help="Poll every source now, due or not.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """The main job: poll due sources, analyse, group stories, deliver due briefings."""
+    failed = False
+    with facade() as brief:
+        while True:
+            with progress_bar(not as_json) as progress:
+                report = brief.run(force=force, progress=progress)
+            failed = any(r.error for r in report.sources)
+            if as_json:
+                out.out(json.dumps(report_json(report), ensure_ascii=False))
+            else:
+                print_sources(report.sources)
+                out.print(
+                    f"{report.new_articles} new articles, {report.stories} stories, "
+                    f"{len(report.briefings)} briefings written"
+                )
+            if not forever:
+                break
+            time.sleep(interval)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Run everything on the bundled sample sources (written for the demo, not real news).
+
+    Ingests the sample feeds, analyses the articles, groups duplicates, builds the sample
+    reader's briefing and writes it as HTML, text, an .eml in the outbox and a key-dates .ics.
+    The clock is set to the samples' date, so "key dates ahead" are ahead of them.
+    """
+    folder = samples_dir()
+    as_of = parse_instant(_sample_as_of(folder))
+    assert as_of is not None
+    with facade(clock=lambda: as_of) as brief, progress_bar(not as_json) as progress:
+        report = brief.demo(folder, progress=progress)
+    if as_json:
+        dump({"home": str(report.home), "database": report.database} | report_json(report.run))
+        return
+    print_demo(report)
+
+
+def _sample_as_of(folder: Path) -> str:
+    import tomllib
+
+    manifest = tomllib.loads((folder / "readers.toml").read_text("utf-8"))
+    return str(manifest.get("as_of", "2025-06-27T21:00:00Z"))
+
+
+def print_demo(report: DemoReport) -> None:
+    out.print("[bold]marketbrief demo[/] — sample sources written for the demo, not real news")
+    out.print(f"as of {format_instant(report.as_of)} (the samples' date)")
+    print_sources(report.run.sources)
+    out.print(
+        f"{report.articles} articles stored, {report.run.new_articles} new this run, "
+        f"{report.run.stories} stories"
+    )
+    out.print(f"workspace:  {report.home}")
+    out.print(f"database:   {report.database}")
+    for b in report.run.briefings:
+        out.print(f"briefing for {b.reader.email}: {b.items} stories, {b.key_dates} key dates")
+        out.print(f"  html:     {b.html}")
+        out.print(f"  text:     {b.text}")
+        out.print(f"  email:    {b.eml}")
+        out.print(f"  calendar: {b.ics}")
+
+
+# ── analyze ─────────────────────────────────────────────────────────────────────────────────
+
+
+@app.command()
+def analyze(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Paths (.html/.htm page, .txt/.md text, .jsonl records, a folder), URLs, or - "
+            "for stdin. A JSONL record is {id, text|html, title?, published_at?, url?, source?}."
+        ),
+    ],
+    published_at: Annotated[
+        str | None,
+        typer.Option(help="Publication date (ISO 8601) for inputs that do not carry one."),
+    ] = None,
+    url: Annotated[str | None, typer.Option(help="The URL of the input, when it has none.")] = None,
+    output_format: Annotated[
+        Format, typer.Option("--format", help="json: pretty; jsonl: one object a line.")
+    ] = Format.json,
+) -> None:
+    """Analyse articles without storing them; print the marketbrief.analysis/1 contract.
+
+    Records that cannot be analysed give {"id", "error"} in their place; the others still come
+    out, and the exit status is 1 at the end.
+    """
+    try:
+        when = parse_instant(published_at)
+    except ValueError:
+        fail(f"--published-at: not an ISO 8601 date or date-time: {published_at!r}", 2)
+    with facade() as brief, progress_bar(output_format is Format.json) as progress:
+        results = brief.analyze_inputs(
+            inputs, published_at=when, url=url, stdin=sys.stdin.buffer, progress=progress
+        )
+    objects = []
+    for result in results:
+        if result.analysis is None:
+            err.print(f"[red]error:[/] {result.key}: {result.error}")
+            objects.append({"id": result.key, "error": result.error})
+        else:
+            objects.append(analysis_to_json(result.analysis))
+    if output_format is Format.jsonl:
+        for obj in objects:
+            sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    else:
+        dump(objects[0] if len(objects) == 1 else objects)
+    if any(r.analysis is None for r in results):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,490 @@
+"""The ``MarketBrief`` facade: every use case the CLI, the web app and the mailer call.
+
+Edges (cli, web) parse input, call one method here and print or render what comes back; no SQL,
+HTTP or business rule lives in them. This module wires the stages together: ingest (I/O) →
+extract → enrich → store (I/O) → stories → curate → deliver (I/O). ``make_marketbrief`` builds
+it from ``Settings``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tomllib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+from typing import BinaryIO
+
+import httpx
+
+from marketbrief.curate import build_briefing
+from marketbrief.deliver import (
+    briefing_title,
+    build_briefing_email,
+    build_calendar,
+    render_briefing_html,
+    render_briefing_text,
+    write_file_atomically,
+    write_outbox,
+)
+from marketbrief.enrich.kb import KnowledgeBase, load_kb
+from marketbrief.enrich.pipeline import enrich_article
+from marketbrief.errors import InvalidInputError, MarketBriefError
+from marketbrief.extract import extract_article
+from marketbrief.ingest.files import read_path, read_stream
+from marketbrief.ingest.http import PoliteClient
+from marketbrief.ingest.poll import PollOutcome, SourcePoller, is_local, path_of
+from marketbrief.model import (
+    Analysis,
+    Briefing,
+    FetchedDocument,
+    Reader,
+    Source,
+    SourceKind,
+    Story,
+    StoryId,
+    Watchlist,
+)
+from marketbrief.settings import Settings
+from marketbrief.store import SqlStore, open_store
+from marketbrief.stories import StoryInput, group_duplicates
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+STORY_WINDOW = timedelta(days=7)  # articles this recent are regrouped on each run
+
+
+def utc_now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+def _no_progress(what: str, done: int, total: int) -> None:
+    return None
+
+
+# ── results the edges show ───────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReport:
+    """What one source gave in one run."""
+
+    source: Source
+    new_articles: int
+    not_modified: bool
+    error: str | None
+    item_errors: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingFiles:
+    reader: Reader
+    items: int
+    key_dates: int
+    html: Path
+    text: Path
+    eml: Path
+    ics: Path
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    sources: tuple[SourceReport, ...]
+    new_articles: int
+    stories: int
+    briefings: tuple[BriefingFiles, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzeResult:
+    """One analysed input record, or why it could not be analysed."""
+
+    key: str
+    analysis: Analysis | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DemoReport:
+    home: Path
+    database: str
+    run: RunReport
+    articles: int
+    as_of: datetime
+
+
+# ── the facade ──────────────────────────────────────────────────────────────────────────────
+
+
+class MarketBrief:
+    """One marketbrief installation: its settings, store and knowledge base."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: SqlStore | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self._store = store
+        self.transport = transport
+        self.clock = clock
+
+    @property
+    def store(self) -> SqlStore:
+        """The store, opened (and migrated) on first use: ``analyze`` never opens it."""
+        if self._store is None:
+            if self.settings.database_url is None:
+                self.settings.home.mkdir(parents=True, exist_ok=True)
+            self._store = open_store(
+                self.settings.db_url, sqlite_synchronous=self.settings.sqlite_synchronous
+            )
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def __enter__(self) -> MarketBrief:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @cached_property
+    def kb(self) -> KnowledgeBase:
+        return load_kb()
+
+    def upgrade_db(self) -> None:
+        self.store.upgrade()
+
+    # ── sources ─────────────────────────────────────────────────────────────────────────────
+
+    def add_source(
+        self, location: str, *, kind: SourceKind | None = None, title: str | None = None
+    ) -> Source:
+        """Add a feed, sitemap or page URL, or a local file or folder."""
+        location = location.strip()
+        if is_local(location):
+            path = path_of(location).expanduser().resolve()
+            if not path.exists():
+                raise InvalidInputError(f"no such file or folder: {path}", key=location)
+            kind = kind or (SourceKind.FOLDER if path.is_dir() else SourceKind.FILE)
+            location = path.as_uri()
+        else:
+            scheme = location.partition("://")[0].lower()
+            if scheme not in ("http", "https"):
+                raise InvalidInputError(
+                    "a source is an http(s) URL, a file:// URL or a local path", key=location
+                )
+            kind = kind or SourceKind.FEED
+        return self.store.add_source(location, kind, title=title, now=self.clock())
+
+    def list_sources(self) -> list[Source]:
+        return self.store.list_sources()
+
+    def remove_source(self, key: str) -> Source:
+        return self.store.remove_source(int(key) if key.isdigit() else key)
+
+    # ── the main job ────────────────────────────────────────────────────────────────────────
+
+    def poll(self, *, force: bool = False, progress: Progress = _no_progress) -> list[SourceReport]:
+        """Poll the due sources (all with ``force``), store and analyse what is new."""
+        now = self.clock()
+        sources = self.store.list_sources() if force else self.store.due_sources(now)
+        sources = [s for s in sources if not (force and s.status == "gone")]
+        return asyncio.run(self._poll_all(sources, now, progress))
+
+    async def _poll_all(
+        self, sources: Sequence[Source], now: datetime, progress: Progress
+    ) -> list[SourceReport]:
+        reports: list[SourceReport] = []
+        async with PoliteClient(self.settings, transport=self.transport) as client:
+            poller = SourcePoller(client, self.settings)
+
+            def is_known(url: str) -> bool:
+                return self.store.article_id_for_url(url) is not None
+
+            tasks = [poller.poll(s, now=now, is_known=is_known) for s in sources]
+            progress("sources", 0, len(tasks))
+            for done, finished in enumerate(asyncio.as_completed(tasks), start=1):
+                reports.append(self._take(await finished))
+                progress("sources", done, len(tasks))
+        reports.sort(key=lambda r: r.source.id)
+        return reports
+
+    def _take(self, outcome: PollOutcome) -> SourceReport:
+        """Store one poll's outcome: the source's state, then each new article and analysis."""
+        self.store.save_source_state(outcome.source)
+        item_errors = [str(e) for e in outcome.item_errors]
+        new = 0
+        for document in outcome.documents:
+            try:
+                analysis = self.analyze_document(document)
+            except MarketBriefError as error:
+                item_errors.append(str(error))
+                continue
+            stored, is_new = self.store.upsert_article(analysis.article)
+            if is_new:
+                self.store.save_analysis(replace(analysis, article=stored))
+                new += 1
+        return SourceReport(
+            source=outcome.source,
+            new_articles=new,
+            not_modified=outcome.not_modified,
+            error=None if outcome.error is None else str(outcome.error),
+            item_errors=tuple(item_errors),
+        )
+
+    def group_stories(self) -> list[Story]:
+        """Regroup recent articles into stories and store them."""
+        since = self.clock() - STORY_WINDOW
+        analyses = self.store.list_analyses(since=since)
+        stories = group_duplicates([story_input(a) for a in analyses])
+        self.store.save_stories(stories)
+        return list(stories)
+
+    def run(self, *, force: bool = False, progress: Progress = _no_progress) -> RunReport:
+        """The main job: poll due sources, analyse, group stories, deliver due briefings."""
+        reports = self.poll(force=force, progress=progress)
+        stories = self.group_stories()
+        briefings = self.deliver_due(progress=progress)
+        return RunReport(
+            sources=tuple(reports),
+            new_articles=sum(r.new_articles for r in reports),
+            stories=len(stories),
+            briefings=tuple(briefings),
+        )
+
+    # ── readers and briefings ───────────────────────────────────────────────────────────────
+
+    def add_reader(
+        self, email: str, name: str, watchlist: Watchlist, *, cadence: str = "daily"
+    ) -> Reader:
+        return self.store.add_reader(email, name, watchlist, cadence=cadence, now=self.clock())
+
+    def brief(
+        self, reader: Reader, *, now: datetime | None = None, everything: bool = False
+    ) -> Briefing:
+        """The reader's briefing: stories new since their last one (all, the first time)."""
+        now = now or self.clock()
+        since = None if everything else reader.last_briefed_at
+        analyses = self.store.list_analyses(since=since)
+        stories = self.store.list_stories(since=since)
+        return build_briefing(reader, analyses, stories, now=now, since=since)
+
+    def write_briefing(self, briefing: Briefing) -> BriefingFiles:
+        """Render the briefing to HTML, text and ICS files and an ``.eml`` in the outbox."""
+        stem = f"{briefing.generated_at:%Y%m%dT%H%M%SZ}-reader{briefing.reader.id}"
+        html = render_briefing_html(briefing)
+        text = render_briefing_text(briefing)
+        ics = build_calendar(
+            briefing.key_dates,
+            name=f"marketbrief key dates — {briefing.reader.name}",
+            now=briefing.generated_at,
+        )
+        message = build_briefing_email(
+            briefing,
+            sender=self.settings.mail_from,
+            subject=briefing_title(briefing),
+            html=html,
+            text=text,
+            ics=ics,
+        )
+        folder = self.settings.briefings_dir
+        files = BriefingFiles(
+            reader=briefing.reader,
+            items=len(briefing.items),
+            key_dates=len(briefing.key_dates),
+            html=write_file_atomically(folder / f"{stem}.html", html.encode("utf-8")),
+            text=write_file_atomically(folder / f"{stem}.txt", text.encode("utf-8")),
+            ics=write_file_atomically(folder / f"{stem}.ics", ics),
+            eml=write_outbox(message, self.settings.outbox_dir, stem=stem),
+        )
+        self.store.mark_briefed(briefing.reader.id, briefing.generated_at)
+        return files
+
+    def deliver_due(
+        self, *, now: datetime | None = None, progress: Progress = _no_progress
+    ) -> list[BriefingFiles]:
+        now = now or self.clock()
+        due = [r for r in self.store.list_readers() if briefing_due(r, now)]
+        written = []
+        for done, reader in enumerate(due, start=1):
+            written.append(self.write_briefing(self.brief(reader, now=now)))
+            progress("briefings", done, len(due))
+        return written
+
+    # ── analysis without the store ──────────────────────────────────────────────────────────
+
+    def analyze_document(
+        self,
+        document: FetchedDocument,
+        *,
+        published_at: datetime | None = None,
+        url: str | None = None,
+    ) -> Analysis:
+        """Extract and enrich one document. ``published_at``/``url`` fill in what it lacks."""
+        article = extract_article(document, first_seen_at=document.fetched_at)
+        own_date = document.entry.published_at if document.entry else None
+        if published_at is not None and own_date is None:
+            article = replace(article, published_at=published_at)
+        if url is not None and article.url is None:
+            article = replace(article, url=url)
+        return enrich_article(article, self.kb)
+
+    def read_inputs(
+        self, inputs: Sequence[str], *, stdin: BinaryIO | None = None
+    ) -> Iterator[FetchedDocument | MarketBriefError]:
+        """Documents from paths, URLs and ``-``, in order; a bad one is an error in its place."""
+        now = self.clock()
+        for location in inputs:
+            if location == "-":
+                yield from read_stream(stdin or sys.stdin.buffer, name="stdin", now=now)
+            elif is_local(location):
+                path = path_of(location)
+                if not path.exists():
+                    yield InvalidInputError(f"no such file or folder: {path}", key=location)
+                    continue
+                keep_ids = path.suffix.lower() == ".jsonl" or path.is_dir()
+                for item in read_path(path, now=now):
+                    if isinstance(item, FetchedDocument) and not keep_ids:
+                        item = replace(item, id=None)  # the contract's id: input id, else hash
+                    yield item
+            else:
+                try:
+                    yield asyncio.run(self._fetch_one(location))
+                except MarketBriefError as error:
+                    yield error
+
+    async def _fetch_one(self, url: str) -> FetchedDocument:
+        async with PoliteClient(self.settings, transport=self.transport) as client:
+            response = await client.fetch(url, check_robots=self.settings.respect_robots)
+        return FetchedDocument(
+            url=url,
+            final_url=response.final_url,
+            content=response.content,
+            content_type=response.content_type or "text/html",
+            fetched_at=response.fetched_at,
+            charset=response.charset,
+        )
+
+    def analyze_inputs(
+        self,
+        inputs: Sequence[str],
+        *,
+        published_at: datetime | None = None,
+        url: str | None = None,
+        stdin: BinaryIO | None = None,
+        progress: Progress = _no_progress,
+    ) -> list[AnalyzeResult]:
+        """Analyse every input in order; duplicates within the batch share a ``story_id``."""
+        results: list[AnalyzeResult] = []
+        for item in self.read_inputs(inputs, stdin=stdin):
+            if isinstance(item, MarketBriefError):
+                results.append(AnalyzeResult(key=item.key or "?", error=item.message))
+                continue
+            key = item.id or item.url
+            try:
+                analysis = self.analyze_document(item, published_at=published_at, url=url)
+                results.append(AnalyzeResult(key=key, analysis=analysis))
+            except MarketBriefError as error:
+                results.append(AnalyzeResult(key=item.id or error.key or key, error=error.message))
+            progress("analyze", len(results), 0)
+        return assign_batch_stories(results)
+
+    # ── the demo ────────────────────────────────────────────────────────────────────────────
+
+    def demo(self, samples: Path, *, progress: Progress = _no_progress) -> DemoReport:
+        """Ingest the bundled samples, analyse, group, and brief the sample reader."""
+        manifest = tomllib.loads((samples / "readers.toml").read_text("utf-8"))
+        known = {s.url for s in self.store.list_sources()}
+        for feed in sorted((samples / "feeds").iterdir()):
+            if feed.is_file() and feed.resolve().as_uri() not in known:
+                self.add_source(str(feed))
+        readers = {r.email for r in self.store.list_readers()}
+        for entry in manifest.get("readers", ()):
+            if entry["email"].lower() not in readers:
+                self.add_reader(
+                    entry["email"],
+                    entry["name"],
+                    Watchlist(
+                        tickers=tuple(entry.get("tickers", ())),
+                        sectors=tuple(entry.get("sectors", ())),
+                        event_types=tuple(entry.get("event_types", ())),
+                    ),
+                    cadence=entry.get("cadence", "daily"),
+                )
+        reports = self.poll(force=True, progress=progress)
+        stories = self.group_stories()
+        emails = {e["email"].lower() for e in manifest.get("readers", ())}
+        briefings = [
+            self.write_briefing(self.brief(reader, everything=True))
+            for reader in self.store.list_readers()
+            if reader.email in emails
+        ]
+        return DemoReport(
+            home=self.settings.home,
+            database=self.settings.db_url,
+            run=RunReport(
+                sources=tuple(reports),
+                new_articles=sum(r.new_articles for r in reports),
+                stories=len(stories),
+                briefings=tuple(briefings),
+            ),
+            articles=self.store.count_articles(),
+            as_of=self.clock(),
+        )
+
+
+def story_input(analysis: Analysis) -> StoryInput:
+    article = analysis.article
+    seen = article.first_seen_at or article.published_at or datetime.min.replace(tzinfo=UTC)
+    return StoryInput(article.id, article.title or "", article.text, seen, analysis.story_id)
+
+
+def assign_batch_stories(results: Sequence[AnalyzeResult]) -> list[AnalyzeResult]:
+    """Set ``story_id`` on analyses that the batch groups with others (singletons keep null)."""
+    analysed = [r.analysis for r in results if r.analysis is not None]
+    story_of: dict[str, StoryId] = {}
+    for story in group_duplicates([story_input(a) for a in analysed]):
+        if len(story.article_ids) > 1:
+            story_of.update(dict.fromkeys(story.article_ids, story.id))
+    return [
+        replace(r, analysis=replace(r.analysis, story_id=story_of[r.analysis.article.id]))
+        if r.analysis is not None and r.analysis.article.id in story_of
+        else r
+        for r in results
+    ]
+
+
+def briefing_due(reader: Reader, now: datetime) -> bool:
+    if reader.last_briefed_at is None:
+        return True
+    period = timedelta(days=7 if reader.cadence == "weekly" else 1)
+    return now - reader.last_briefed_at >= period - timedelta(minutes=30)
+
+
+def make_marketbrief(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> MarketBrief:
+    """The facade for ``settings``; the store opens (and migrates) when first used."""
+    return MarketBrief(settings, transport=transport, clock=clock)
+
+
+__all__ = [
+    "AnalyzeResult",
+    "BriefingFiles",
+    "DemoReport",
+    "MarketBrief",
+    "RunReport",
+    "SourceReport",
+    "make_marketbrief",
+]

@@ -1,0 +1,42 @@
+"""Article → Analysis: every enricher in order, pure (the knowledge base is an argument)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from marketbrief.enrich.companies import link_companies
+from marketbrief.enrich.entities import find_entities
+from marketbrief.enrich.events import detect_events
+from marketbrief.enrich.importance import score_importance
+from marketbrief.enrich.kb import KnowledgeBase
+from marketbrief.enrich.key_dates import tag_key_dates
+from marketbrief.enrich.sentiment import score_company_sentiment, score_sentiment
+from marketbrief.enrich.summary import summarize
+from marketbrief.model import Analysis, Article
+
+
+def enrich_article(article: Article, kb: KnowledgeBase) -> Analysis:
+    """Everything marketbrief says about ``article``; spans point into ``article.text``."""
+    text, title = article.text, article.title
+    companies, sectors = link_companies(text, kb, title=title)
+    companies = tuple(
+        replace(
+            c,
+            sentiment=score_company_sentiment(text, [(m.start, m.end) for m in c.mentions]),
+        )
+        for c in companies
+    )
+    events = detect_events(text, title=title)
+    sentiment = score_sentiment(text, title=title)
+    key_dates = tag_key_dates(text, article.published_at)
+    return Analysis(
+        article=article,
+        summary=summarize(text, title=title),
+        companies=companies,
+        sectors=sectors,
+        entities=find_entities(text, kb),
+        events=events,
+        sentiment=sentiment,
+        key_dates=key_dates,
+        importance=score_importance(companies, events, sentiment, key_dates),
+    )
