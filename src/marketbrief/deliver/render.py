@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from marketbrief.model import Briefing, CalendarEntry
+
+_PLAIN_VALUE = re.compile(r"^\d{4}(-\d{2}){0,2}$")
 
 
 def date_label(entry: CalendarEntry) -> str:
