@@ -13,14 +13,13 @@ _PLAIN_VALUE = re.compile(r"^\d{4}(-\d{2}){0,2}$")
 
 
 def date_label(entry: CalendarEntry) -> str:
-    """ "Jul 30, 2025", "Jul 29 – Jul 30, 2025" or "Jun 21 – Sep 22, 2025 (2025-SU)"."""
+    """A day, or a span of days: "Jun 21 – Sep 22, 2025 (2025-SU)"."""
     first, last = entry.day, entry.last_day
     if first == last:
         return first.strftime("%a %b %-d, %Y")
     label = f"{first.strftime('%b %-d')} – {last.strftime('%b %-d, %Y')}"
-    return (
-        label if entry.value[:1].isdigit() and len(entry.value) <= 7 else f"{label} ({entry.value})"
-    )
+    # A month or year reads plainly; a season, quarter or week also gets its TIMEX3 value.
+    return label if _PLAIN_VALUE.match(entry.value) else f"{label} ({entry.value})"
 
 
 def sentiment_class(label: str) -> str:
