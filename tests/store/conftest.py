@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -19,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
+from marketbrief.model import Article, ArticleId
 from marketbrief.store import SqlStore, open_store
 
 DATABASE_URL_ENV = "MARKETBRIEF_TEST_DATABASE_URL"
@@ -52,7 +54,9 @@ def postgres_admin() -> Iterator[Engine]:
 
 
 @pytest.fixture(params=_backends())
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A URL of an empty database, on each backend."""
     if request.param == "sqlite":
         # A folder that does not exist yet: the store must create it.
@@ -75,3 +79,22 @@ def store(database_url: str) -> Iterator[SqlStore]:
     """A store migrated to the newest schema."""
     with open_store(database_url) as opened:
         yield opened
+
+
+def _make_article(article_id: str = "a1", **fields: Any) -> Article:
+    values: dict[str, Any] = {
+        "id": ArticleId(article_id),
+        "url": f"https://news.example.com/{article_id}",
+        "title": f"Title of {article_id}",
+        "text": f"Body text of article {article_id}.",
+        "language": "en",
+        "published_at": NOW,
+    }
+    values.update(fields)
+    return Article(**values)
+
+
+@pytest.fixture
+def new_article() -> Callable[..., Article]:
+    """``new_article(id, **fields)``: an article with plausible defaults, ``fields`` overriding."""
+    return _make_article

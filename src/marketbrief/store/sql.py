@@ -1,0 +1,986 @@
+"""``SqlStore``: marketbrief's records kept in SQLite or PostgreSQL, through SQLAlchemy Core.
+
+Rows become records here and nowhere else; every method takes and returns records of
+``marketbrief.model``. Driver errors come out as ``StorageError`` (the driver's error chained as
+``__cause__``); a unique violation comes out as the domain error it means
+(``SourceExistsError``, ``InvalidInputError`` for a second reader with one email).
+
+Instants: aware UTC in and out. A naive datetime given to the store is taken as UTC, as the
+analysis contract does. SQLite has no time zones, so UTC is stored and attached again on reading
+(``schema.UTCDateTime``).
+
+SQLite durability: the database runs in WAL mode with ``synchronous`` from the settings,
+``NORMAL`` by default. WAL + NORMAL survives any application crash with every committed
+transaction kept, and never corrupts the file; a power cut or OS crash may lose the last few
+commits (they are still only in the WAL), which costs nothing here because the next poll fetches
+those articles again. ``FULL`` makes every commit durable on power loss at the price of an fsync
+per commit. ``foreign_keys`` is on (removing a source sets its articles' ``source_id`` to NULL)
+and ``busy_timeout`` lets several processes share the file: a writer waits up to 15 s for
+another's commit. Write transactions start with ``BEGIN IMMEDIATE`` so that two writers queue on
+the busy timeout instead of one failing with "database is locked" when it upgrades a read lock.
+
+raw_html: stored lzma-compressed (xz container, preset 1). Measured on 40 real news pages from
+``../shared/eval/extraction`` (305 kB mean): zlib level 6 shrinks them 5.2× at 7 ms a page,
+lzma preset 1 6.3× at 11 ms, lzma preset 6 6.8× at 77 ms. The page is written once and read only
+to re-extract, and an archive of millions of pages is dominated by this column, so the 17%
+smaller lzma-1 beats zlib for a few milliseconds more of CPU per page; presets above 1 cost
+several times the CPU for little. Lists and searches leave ``raw_html`` out (``None``): only
+``get_article``, ``get_analysis`` and ``upsert_article`` return it.
+
+Full-text search: FTS5 on SQLite (porter stemming), a generated ``tsvector`` with a GIN index on
+PostgreSQL (english configuration). A query is cut down to its word characters first, so quotes,
+operators and punctuation typed by a person can never be a syntax error; the words must all
+occur (AND). Snippets are plain text (no highlight markup), safe to escape and show.
+
+Schema changes are Alembic revisions in ``migrations/versions``; ``SqlStore.upgrade`` applies
+them. To write a new one after editing ``schema.py``::
+
+    from alembic import command
+    from marketbrief.store.sql import alembic_config
+    command.revision(alembic_config("sqlite:////tmp/scratch.db"), "what changed",
+                     autogenerate=True)
+
+(``scratch.db`` must be at the current head first; add full-text DDL by hand).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import lzma
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.util.exc import CommandError
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    column,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import RowMapping, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.pool import StaticPool
+
+from marketbrief.contract import analysis_from_json, analysis_to_json
+from marketbrief.errors import (
+    ConfigError,
+    InvalidInputError,
+    MarketBriefError,
+    SourceExistsError,
+    SourceNotFoundError,
+    StorageError,
+)
+from marketbrief.model import (
+    Analysis,
+    Article,
+    ArticleId,
+    Reader,
+    ReaderId,
+    Source,
+    SourceId,
+    SourceKind,
+    SourceStatus,
+    Story,
+    StoryId,
+    Watchlist,
+)
+from marketbrief.store.schema import (
+    FTS_TABLE,
+    SEARCH_COLUMN,
+    analyses,
+    article_companies,
+    article_events,
+    article_sectors,
+    articles,
+    as_utc,
+    key_dates,
+    readers,
+    sources,
+    story_articles,
+)
+from marketbrief.store.schema import stories as story_table
+
+SQLITE_SYNCHRONOUS: Final = ("OFF", "NORMAL", "FULL", "EXTRA")
+CADENCES: Final = ("daily", "weekly")
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_BUSY_TIMEOUT_MS = 15_000
+_BEGIN_OPTION = "marketbrief_sqlite_begin"  # execution option read by the SQLite "begin" hook
+_LZMA_PRESET = 1
+_SEARCH_TERMS_MAX = 16  # more words than this in a query add nothing but cost
+_SNIPPET_WORDS = 24
+_IN_CHUNK = 500  # keys per "IN (...)" list, well under every backend's parameter limit
+_WORDS = re.compile(r"\w+")
+_STOP_WORDS = frozenset(
+    (  # noqa: SIM905 (one line of words reads better than thirty lines of strings)
+        "a an and are as at be but by for from has have in is it its not of on or that the "
+        "this to was were will with"
+    ).split()
+)
+
+# Article columns without raw_html, for lists (see the module docstring).
+_ARTICLE_LIST_COLUMNS = tuple(c for c in articles.c if c.name != "raw_html")
+
+
+# ── engine ──────────────────────────────────────────────────────────────────────────────────
+
+
+def create_store_engine(url: str, *, sqlite_synchronous: str = "NORMAL") -> Engine:
+    """An engine for ``url``, with marketbrief's SQLite settings (see the module docstring).
+
+    Creates the parent folder of a SQLite file. ``sqlite://`` (no file) is an in-memory database
+    shared by all connections of the engine, for tests and one-off runs.
+    """
+    synchronous = sqlite_synchronous.upper()
+    if synchronous not in SQLITE_SYNCHRONOUS:
+        raise ConfigError(
+            f"must be one of {', '.join(SQLITE_SYNCHRONOUS)}, not {sqlite_synchronous!r}",
+            key="sqlite_synchronous",
+        )
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite":
+            return create_engine(parsed, pool_pre_ping=True)
+        memory = parsed.database in (None, "", ":memory:")
+        if memory:
+            engine = create_engine(
+                parsed, poolclass=StaticPool, connect_args={"check_same_thread": False}
+            )
+        else:
+            Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(parsed)
+    except ArgumentError as exc:  # a malformed URL or an unknown driver
+        raise ConfigError(f"not a usable database URL: {exc}", key="database_url") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot create the database folder: {exc}", key="database_url") from exc
+    _configure_sqlite(engine, synchronous=synchronous, wal=not memory)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, synchronous: str, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN away from the sqlite3 module (its legacy mode skips BEGIN before SELECT and
+        # DDL); on_begin below emits it.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def alembic_config(url: str) -> Config:
+    """The Alembic configuration of marketbrief's migrations, without an ``alembic.ini``."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    # "%%" because Config options go through ConfigParser interpolation; the "v" keeps version
+    # file names valid module names for mypy.
+    config.set_main_option("file_template", "v%%(rev)s_%%(slug)s")
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def open_store(url: str, *, sqlite_synchronous: str = "NORMAL", create: bool = True) -> SqlStore:
+    """Open the store at ``url``; with ``create`` (the default) migrate it to the newest schema."""
+    store = SqlStore(create_store_engine(url, sqlite_synchronous=sqlite_synchronous))
+    if create:
+        try:
+            store.upgrade()
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
+# ── helpers: errors, values ─────────────────────────────────────────────────────────────────
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(exc.orig)  # SQLite
+
+
+def _is_foreign_key_violation(exc: IntegrityError) -> bool:
+    if getattr(exc.orig, "sqlstate", None) == "23503":  # PostgreSQL foreign_key_violation
+        return True
+    return "FOREIGN KEY constraint failed" in str(exc.orig)  # SQLite
+
+
+def _storage_error(exc: DBAPIError | PoolTimeoutError, key: str | None) -> StorageError:
+    cause = getattr(exc, "orig", None) or exc
+    first_line = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return StorageError(f"the database failed: {first_line}", key=key)
+
+
+def _compress(raw: bytes | None) -> bytes | None:
+    return None if raw is None else lzma.compress(raw, preset=_LZMA_PRESET)
+
+
+def _decompress(stored: bytes | None) -> bytes | None:
+    return None if stored is None else lzma.decompress(stored)
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    return None if at is None else as_utc(at)
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a search query, without operators, quotes, punctuation or the commonest
+    function words (at most 16). PostgreSQL's english configuration drops such words itself;
+    dropping them here too makes "AND" or "the" in a query mean the same on SQLite."""
+    words = (w for w in _WORDS.findall(query) if w.lower() not in _STOP_WORDS)
+    return list(words)[:_SEARCH_TERMS_MAX]
+
+
+def _upsert(
+    conn: Connection, table: Any, values: dict[str, Any], keys: Sequence[str], **set_: Any
+) -> None:
+    """INSERT … ON CONFLICT (keys) DO UPDATE: the other values, or the ``set_`` expressions."""
+    if conn.dialect.name == "postgresql":
+        pg = postgresql.insert(table).values(values)
+        updates = {k: pg.excluded[k] for k in values if k not in keys} | set_
+        conn.execute(pg.on_conflict_do_update(index_elements=list(keys), set_=updates))
+    else:
+        lite = sqlite.insert(table).values(values)
+        updates = {k: lite.excluded[k] for k in values if k not in keys} | set_
+        conn.execute(lite.on_conflict_do_update(index_elements=list(keys), set_=updates))
+
+
+# ── rows ↔ records ──────────────────────────────────────────────────────────────────────────
+
+
+def _source_from_row(row: RowMapping) -> Source:
+    return Source(
+        id=SourceId(row["id"]),
+        url=row["url"],
+        kind=SourceKind(row["kind"]),
+        title=row["title"],
+        added_at=row["added_at"],
+        status=SourceStatus(row["status"]),
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_polled_at=row["last_polled_at"],
+        last_ok_at=row["last_ok_at"],
+        next_poll_at=row["next_poll_at"],
+        error_count=row["error_count"],
+        last_error=row["last_error"],
+    )
+
+
+def _source_state_values(source: Source) -> dict[str, Any]:
+    return {
+        "url": source.url,
+        "title": source.title,
+        "status": source.status.value,
+        "etag": source.etag,
+        "last_modified": source.last_modified,
+        "last_polled_at": source.last_polled_at,
+        "last_ok_at": source.last_ok_at,
+        "next_poll_at": source.next_poll_at,
+        "error_count": source.error_count,
+        "last_error": source.last_error,
+    }
+
+
+def _article_from_row(row: RowMapping) -> Article:
+    return Article(
+        id=ArticleId(row["id"]),
+        url=row["url"],
+        title=row["title"],
+        text=row["text"],
+        language=row["language"],
+        published_at=row["published_at"],
+        page_published_at=row["page_published_at"],
+        feed_published_at=row["feed_published_at"],
+        first_seen_at=row["first_seen_at"],
+        authors=tuple(row["authors"]),
+        source=row["source"],
+        source_id=None if row["source_id"] is None else SourceId(row["source_id"]),
+        raw_html=_decompress(row.get("raw_html")),
+    )
+
+
+def _article_values(article: Article) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "url": article.url,
+        "title": article.title,
+        "text": article.text,
+        "language": article.language,
+        "published_at": article.published_at,
+        "page_published_at": article.page_published_at,
+        "feed_published_at": article.feed_published_at,
+        "first_seen_at": article.first_seen_at,
+        "sort_at": article.published_at or article.first_seen_at,
+        "authors": list(article.authors),
+        "source": article.source,
+        "source_id": article.source_id,
+        "raw_html": _compress(article.raw_html),
+    }
+
+
+def _normalise_article(article: Article) -> Article:
+    """The article as the store gives it back: instants in UTC."""
+    return dataclasses.replace(
+        article,
+        published_at=_utc(article.published_at),
+        page_published_at=_utc(article.page_published_at),
+        feed_published_at=_utc(article.feed_published_at),
+        first_seen_at=_utc(article.first_seen_at),
+    )
+
+
+def _fill_article(stored: Article, given: Article) -> Article:
+    """``stored`` with the fields it lacks taken from ``given``; what it has is kept."""
+    return dataclasses.replace(
+        stored,
+        url=stored.url if stored.url is not None else given.url,
+        title=stored.title if stored.title is not None else given.title,
+        text=stored.text or given.text,
+        language=stored.language if stored.language is not None else given.language,
+        published_at=stored.published_at or _utc(given.published_at),
+        page_published_at=stored.page_published_at or _utc(given.page_published_at),
+        feed_published_at=stored.feed_published_at or _utc(given.feed_published_at),
+        first_seen_at=stored.first_seen_at or _utc(given.first_seen_at),
+        authors=stored.authors or given.authors,
+        source=stored.source if stored.source is not None else given.source,
+        source_id=stored.source_id if stored.source_id is not None else given.source_id,
+        raw_html=stored.raw_html if stored.raw_html is not None else given.raw_html,
+    )
+
+
+def _reader_from_row(row: RowMapping) -> Reader:
+    watchlist = row["watchlist"]
+    return Reader(
+        id=ReaderId(row["id"]),
+        email=row["email"],
+        name=row["name"],
+        watchlist=Watchlist(
+            tickers=tuple(watchlist.get("tickers", ())),
+            sectors=tuple(watchlist.get("sectors", ())),
+            event_types=tuple(watchlist.get("event_types", ())),
+        ),
+        cadence=row["cadence"],
+        last_briefed_at=row["last_briefed_at"],
+    )
+
+
+def _analysis_rows(article_id: str, analysis: Analysis) -> dict[Any, list[dict[str, Any]]]:
+    """The query tables' rows of one analysis. One row per ticker, sector and event type: a
+    repeat keeps the higher relevance or confidence (the JSON keeps everything)."""
+    companies: dict[str, dict[str, Any]] = {}
+    for c in analysis.companies:
+        ticker = c.ticker.upper()
+        if ticker not in companies or c.relevance > companies[ticker]["relevance"]:
+            companies[ticker] = {
+                "article_id": article_id,
+                "ticker": ticker,
+                "role": c.role.value,
+                "relevance": c.relevance,
+                "sentiment": c.sentiment,
+            }
+    sectors: dict[str, dict[str, Any]] = {}
+    for s in analysis.sectors:
+        if s.name not in sectors or s.relevance > sectors[s.name]["relevance"]:
+            sectors[s.name] = {"article_id": article_id, "name": s.name, "relevance": s.relevance}
+    events: dict[str, dict[str, Any]] = {}
+    for e in analysis.events:
+        if e.type not in events or e.confidence > events[e.type]["confidence"]:
+            events[e.type] = {"article_id": article_id, "type": e.type, "confidence": e.confidence}
+    dates = [
+        {
+            "article_id": article_id,
+            "position": position,
+            "value": k.value,
+            "type": k.type,
+            "first_day": None if k.range is None else k.range[0],
+            "last_day": None if k.range is None else k.range[1],
+            "text": k.span.text,
+            "event": k.event,
+            "relation": k.relation,
+        }
+        for position, k in enumerate(analysis.key_dates)
+    ]
+    return {
+        article_companies: list(companies.values()),
+        article_sectors: list(sectors.values()),
+        article_events: list(events.values()),
+        key_dates: dates,
+    }
+
+
+def _analysis_from_row(row: RowMapping, article: Article) -> Analysis:
+    analysis = analysis_from_json(dict(row["data"]), article)
+    # The column, not the JSON, holds the story: save_stories moves articles between stories.
+    story_id = None if row["story_id"] is None else StoryId(row["story_id"])
+    return dataclasses.replace(analysis, story_id=story_id)
+
+
+# ── the store ───────────────────────────────────────────────────────────────────────────────
+
+
+class SqlStore:
+    """Sources, articles, analyses, stories and readers in one SQL database.
+
+    Each method is one transaction. Safe to share between threads (connections come from the
+    engine's pool); several processes may share one database (see the module docstring).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self, key: str | None, *, write: bool = False) -> Iterator[Connection]:
+        """One transaction; SQLAlchemy errors leave it as ``StorageError`` with ``key``."""
+        try:
+            with self._engine.connect() as conn:
+                if write and self._sqlite:
+                    conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+                with conn.begin():
+                    yield conn
+        except MarketBriefError:
+            raise
+        except (DBAPIError, PoolTimeoutError) as exc:
+            # Driver and pool errors only: other SQLAlchemy errors are bugs here, not storage
+            # failures, and should surface as they are.
+            raise _storage_error(exc, key) from exc
+
+    # ── schema ──
+
+    def upgrade(self) -> None:
+        """Apply every migration the database lacks (a no-op when it is at the head)."""
+        config = alembic_config(self._engine.url.render_as_string(hide_password=False))
+        with self._transaction("database_url", write=True) as conn:
+            if conn.dialect.name == "postgresql":
+                # Several workers may start at once: one migrates, the others wait, then find
+                # nothing to do. The lock ends with the transaction.
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7265636)")
+            config.attributes["connection"] = conn
+            try:
+                command.upgrade(config, "head")
+            except CommandError as exc:  # e.g. a database migrated by a newer marketbrief
+                raise StorageError(
+                    f"cannot migrate the database: {exc}", key="database_url"
+                ) from exc
+
+    def schema_revision(self) -> str | None:
+        """The migration the database is at; None for an empty database."""
+        with self._transaction("database_url") as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    # ── sources ──
+
+    def add_source(
+        self, url: str, kind: SourceKind, *, title: str | None = None, now: datetime
+    ) -> Source:
+        """Add a source to poll; ``SourceExistsError`` when one with this url is there."""
+        source = Source(
+            id=SourceId(0), url=url, kind=SourceKind(kind), title=title, added_at=as_utc(now)
+        )
+        values = _source_state_values(source) | {"kind": source.kind.value, "added_at": now}
+        with self._transaction(url, write=True) as conn:
+            try:
+                new_id = conn.execute(
+                    insert(sources).values(values).returning(sources.c.id)
+                ).scalar_one()
+            except IntegrityError as exc:
+                if _is_unique_violation(exc):
+                    raise SourceExistsError(
+                        "a source with this url is already there", key=url
+                    ) from exc
+                raise
+        return dataclasses.replace(source, id=SourceId(new_id))
+
+    def _source_row(self, conn: Connection, key: int | str) -> RowMapping:
+        if isinstance(key, int):
+            row = conn.execute(select(sources).where(sources.c.id == key)).mappings().first()
+        else:
+            row = conn.execute(select(sources).where(sources.c.url == key)).mappings().first()
+            # "3" from a command line is an id: no source url is all digits.
+            if row is None and key.isdecimal():
+                return self._source_row(conn, int(key))
+        if row is None:
+            raise SourceNotFoundError("no source with this id or url", key=str(key))
+        return row
+
+    def get_source(self, key: int | str) -> Source:
+        """The source with this id or url; ``SourceNotFoundError`` when there is none."""
+        with self._transaction(str(key)) as conn:
+            return _source_from_row(self._source_row(conn, key))
+
+    def list_sources(self) -> list[Source]:
+        with self._transaction(None) as conn:
+            rows = conn.execute(select(sources).order_by(sources.c.id)).mappings()
+            return [_source_from_row(row) for row in rows]
+
+    def remove_source(self, key: int | str) -> Source:
+        """Remove a source and return it; its articles stay, with ``source_id`` None."""
+        with self._transaction(str(key), write=True) as conn:
+            row = self._source_row(conn, key)
+            conn.execute(delete(sources).where(sources.c.id == row["id"]))
+            return _source_from_row(row)
+
+    def save_source_state(self, source: Source) -> None:
+        """Write a source's polling and health fields, title and url (a 301 moves the url)."""
+        with self._transaction(source.url, write=True) as conn:
+            try:
+                result = conn.execute(
+                    update(sources)
+                    .where(sources.c.id == source.id)
+                    .values(_source_state_values(source))
+                )
+            except IntegrityError as exc:
+                if _is_unique_violation(exc):
+                    raise SourceExistsError(
+                        "another source already has this url", key=source.url
+                    ) from exc
+                raise
+            if result.rowcount == 0:
+                raise SourceNotFoundError("no source with this id", key=str(source.id))
+
+    def due_sources(self, now: datetime) -> list[Source]:
+        """Sources to poll now: never polled or due by ``now``, and not gone; most overdue first."""
+        query = (
+            select(sources)
+            .where(sources.c.status != SourceStatus.GONE.value)
+            .where(sources.c.next_poll_at.is_(None) | (sources.c.next_poll_at <= now))
+            .order_by(sources.c.next_poll_at.asc().nulls_first(), sources.c.id)
+        )
+        with self._transaction(None) as conn:
+            return [_source_from_row(row) for row in conn.execute(query).mappings()]
+
+    # ── articles ──
+
+    def _article_row(self, conn: Connection, article_id: str) -> RowMapping | None:
+        query = select(articles).where(articles.c.id == article_id)
+        return conn.execute(query).mappings().first()
+
+    def _same_article_row(self, conn: Connection, article: Article) -> RowMapping | None:
+        """The stored row of this article: by id, else by url."""
+        row = self._article_row(conn, article.id)
+        if row is None and article.url is not None:
+            query = select(articles).where(articles.c.url == article.url)
+            row = conn.execute(query).mappings().first()
+        return row
+
+    def _upsert_article(self, conn: Connection, article: Article) -> tuple[Article, bool]:
+        row = self._same_article_row(conn, article)
+        if row is None:
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(articles).values(_article_values(article)))
+                return _normalise_article(article), True
+            except IntegrityError as exc:
+                if _is_foreign_key_violation(exc):
+                    raise InvalidInputError(
+                        f"source_id {article.source_id} names no source", key=article.id
+                    ) from exc
+                if not _is_unique_violation(exc):
+                    raise
+                # Another worker stored it between our SELECT and INSERT: merge into theirs.
+                row = self._same_article_row(conn, article)
+                if row is None:
+                    raise
+        stored = _article_from_row(row)
+        merged = _fill_article(stored, article)
+        if (
+            merged.url != stored.url
+            and conn.execute(select(articles.c.pk).where(articles.c.url == merged.url)).first()
+        ):
+            merged = dataclasses.replace(merged, url=None)  # that url is another article's
+        if merged != stored:
+            values = _article_values(merged)
+            changed = {k: v for k, v in values.items() if k != "raw_html" and row[k] != v}
+            if merged.raw_html != stored.raw_html:
+                changed["raw_html"] = values["raw_html"]
+            conn.execute(update(articles).where(articles.c.pk == row["pk"]).values(changed))
+        return merged, False
+
+    def upsert_article(self, article: Article) -> tuple[Article, bool]:
+        """Store an article once; return the stored article and whether it was new.
+
+        An article already stored under this id, or under another id with this url, is the same
+        article: it keeps its id and first ``first_seen_at``, and fields it lacks (None, empty)
+        are filled in from ``article``.
+        """
+        with self._transaction(article.id, write=True) as conn:
+            return self._upsert_article(conn, article)
+
+    def get_article(self, article_id: str) -> Article:
+        """The article with this id, ``raw_html`` included; ``InvalidInputError`` if absent."""
+        with self._transaction(article_id) as conn:
+            row = self._article_row(conn, article_id)
+        if row is None:
+            raise InvalidInputError("no article with this id", key=article_id)
+        return _article_from_row(row)
+
+    def article_id_for_url(self, url: str) -> ArticleId | None:
+        with self._transaction(url) as conn:
+            found = conn.execute(select(articles.c.id).where(articles.c.url == url)).scalar()
+        return None if found is None else ArticleId(found)
+
+    def count_articles(self) -> int:
+        with self._transaction(None) as conn:
+            return int(conn.execute(select(func.count()).select_from(articles)).scalar_one())
+
+    def _newest_first(self, query: Select[Any], since: datetime | None) -> Select[Any]:
+        if since is not None:
+            query = query.where(articles.c.sort_at >= since)
+        return query.order_by(articles.c.sort_at.desc().nulls_last(), articles.c.pk.desc())
+
+    def list_articles(self, *, since: datetime | None = None, limit: int = 100) -> list[Article]:
+        """Articles newest first by publication (else first-seen) instant, without raw_html."""
+        query = self._newest_first(select(*_ARTICLE_LIST_COLUMNS), since).limit(limit)
+        with self._transaction(None) as conn:
+            return [_article_from_row(row) for row in conn.execute(query).mappings()]
+
+    def search_articles(self, query: str, *, limit: int = 20) -> list[tuple[Article, str]]:
+        """Articles whose title or text holds every word of ``query``, best first, each with a
+        plain-text snippet. Any text is a valid query; one without words finds nothing."""
+        terms = search_terms(query)
+        if not terms or limit <= 0:
+            return []
+        with self._transaction(query) as conn:
+            if conn.dialect.name == "postgresql":
+                rows = self._search_postgres(conn, " ".join(terms), limit)
+            else:
+                rows = self._search_sqlite(conn, " ".join(f'"{t}"' for t in terms), limit)
+            return [(_article_from_row(row), str(row["snippet"] or "")) for row in rows]
+
+    def _search_sqlite(self, conn: Connection, match: str, limit: int) -> list[RowMapping]:
+        fts_table = table(FTS_TABLE, column("rowid"))
+        fts: ColumnElement[Any] = literal_column(FTS_TABLE)  # the table name as an expression
+        query = (
+            select(
+                *_ARTICLE_LIST_COLUMNS,
+                func.snippet(fts, -1, "", "", "…", _SNIPPET_WORDS).label("snippet"),
+            )
+            .select_from(articles.join(fts_table, fts_table.c.rowid == articles.c.pk))
+            .where(fts.match(match))
+            # bm25 is lower for better matches; a hit in the title counts 5 times one in text
+            .order_by(func.bm25(fts, 5.0, 1.0), articles.c.pk.desc())
+            .limit(limit)
+        )
+        return list(conn.execute(query).mappings())
+
+    def _search_postgres(self, conn: Connection, words: str, limit: int) -> list[RowMapping]:
+        tsquery = func.plainto_tsquery(literal_column("'english'::regconfig"), words)
+        vector: ColumnElement[Any] = literal_column(f"articles.{SEARCH_COLUMN}")
+        best = (
+            select(articles.c.pk, func.ts_rank(vector, tsquery).label("rank"))
+            .where(vector.op("@@")(tsquery))
+            .order_by(literal_column("rank").desc(), articles.c.pk.desc())
+            .limit(limit)
+            .subquery()
+        )
+        # ts_headline reads the whole text, so it runs only on the chosen rows.
+        options = (
+            f'MaxWords={_SNIPPET_WORDS}, MinWords={_SNIPPET_WORDS // 2}, StartSel="", StopSel=""'
+        )
+        query = (
+            select(
+                *_ARTICLE_LIST_COLUMNS,
+                func.ts_headline(
+                    literal_column("'english'::regconfig"), articles.c.text, tsquery, options
+                ).label("snippet"),
+            )
+            .join(best, best.c.pk == articles.c.pk)
+            .order_by(best.c.rank.desc(), articles.c.pk.desc())
+        )
+        return list(conn.execute(query).mappings())
+
+    # ── analyses ──
+
+    def save_analysis(self, analysis: Analysis) -> None:
+        """Store an analysis, replacing any earlier one of the same article.
+
+        The article is upserted too (``upsert_article``), in the same transaction, and the
+        analysis is filed under the stored article's id. An analysis without ``story_id`` keeps
+        the story the article already belongs to.
+        """
+        with self._transaction(analysis.article.id, write=True) as conn:
+            stored, _ = self._upsert_article(conn, analysis.article)
+            data = analysis_to_json(analysis)
+            data["id"] = stored.id
+            del data["text"]  # the articles row holds it
+            values = {
+                "article_id": stored.id,
+                "story_id": analysis.story_id,
+                "importance": analysis.importance,
+                "sentiment_label": analysis.sentiment.label,
+                "sentiment_score": analysis.sentiment.score,
+                "data": data,
+            }
+            keep_story: ColumnElement[Any] = func.coalesce(
+                literal_column("excluded.story_id"), analyses.c.story_id
+            )
+            _upsert(conn, analyses, values, ["article_id"], story_id=keep_story)
+            for table, rows in _analysis_rows(stored.id, analysis).items():
+                conn.execute(delete(table).where(table.c.article_id == stored.id))
+                if rows:
+                    conn.execute(insert(table), rows)
+
+    def get_analysis(self, article_id: str) -> Analysis | None:
+        """The stored analysis of an article (with its full stored article), or None."""
+        with self._transaction(article_id) as conn:
+            row = (
+                conn.execute(select(analyses).where(analyses.c.article_id == article_id))
+                .mappings()
+                .first()
+            )
+            article_row = self._article_row(conn, article_id) if row is not None else None
+        if row is None or article_row is None:
+            return None
+        return _analysis_from_row(row, _article_from_row(article_row))
+
+    def list_analyses(
+        self, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[Analysis]:
+        """Analyses newest first, by their article's publication (else first-seen) instant;
+        ``since`` filters on that instant. Articles come without raw_html."""
+        query = self._newest_first(
+            select(*_ARTICLE_LIST_COLUMNS, analyses.c.data, analyses.c.story_id).join(
+                analyses, analyses.c.article_id == articles.c.id
+            ),
+            since,
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self._transaction(None) as conn:
+            return [
+                _analysis_from_row(row, _article_from_row(row))
+                for row in conn.execute(query).mappings()
+            ]
+
+    def articles_for_ticker(self, ticker: str, *, limit: int = 50) -> list[Article]:
+        """Articles linked to a ticker (any role), newest first, without raw_html."""
+        query = self._newest_first(
+            select(*_ARTICLE_LIST_COLUMNS)
+            .join(article_companies, article_companies.c.article_id == articles.c.id)
+            .where(article_companies.c.ticker == ticker.strip().upper()),
+            None,
+        ).limit(limit)
+        with self._transaction(ticker) as conn:
+            return [_article_from_row(row) for row in conn.execute(query).mappings()]
+
+    # ── stories ──
+
+    def save_stories(self, stories: Sequence[Story]) -> None:
+        """Store stories (replacing those with the same id) and their members, in order.
+
+        An article belongs to one story: saving it in a story takes it out of any other, and
+        its analysis's ``story_id`` follows.
+        """
+        if not stories:
+            return
+        with self._transaction(stories[0].id, write=True) as conn:
+            for story in stories:
+                try:
+                    self._save_story(conn, story)
+                except IntegrityError as exc:
+                    if _is_foreign_key_violation(exc):
+                        raise InvalidInputError(
+                            "the story names an article that is not stored", key=story.id
+                        ) from exc
+                    raise
+
+    def _save_story(self, conn: Connection, story: Story) -> None:
+        member_ids = list(dict.fromkeys(story.article_ids))
+        values = {
+            "id": story.id,
+            "title": story.title,
+            "first_seen_at": story.first_seen_at,
+            "last_seen_at": story.last_seen_at,
+        }
+        _upsert(conn, story_table, values, ["id"])
+        conn.execute(delete(story_articles).where(story_articles.c.story_id == story.id))
+        conn.execute(update(analyses).where(analyses.c.story_id == story.id).values(story_id=None))
+        for chunk in _chunks(member_ids):
+            conn.execute(delete(story_articles).where(story_articles.c.article_id.in_(chunk)))
+            conn.execute(
+                update(analyses).where(analyses.c.article_id.in_(chunk)).values(story_id=story.id)
+            )
+        if member_ids:
+            conn.execute(
+                insert(story_articles),
+                [
+                    {"story_id": story.id, "article_id": article_id, "position": position}
+                    for position, article_id in enumerate(member_ids)
+                ],
+            )
+
+    def _stories(self, conn: Connection, where: Iterable[ColumnElement[bool]]) -> list[Story]:
+        story_rows = conn.execute(
+            select(story_table)
+            .where(*where)
+            .order_by(story_table.c.last_seen_at.desc(), story_table.c.id)
+        ).mappings()
+        members: dict[str, list[ArticleId]] = {}
+        for story_id, article_id in conn.execute(
+            select(story_articles.c.story_id, story_articles.c.article_id)
+            .join(story_table, story_table.c.id == story_articles.c.story_id)
+            .where(*where)
+            .order_by(story_articles.c.story_id, story_articles.c.position)
+        ):
+            members.setdefault(story_id, []).append(ArticleId(article_id))
+        return [
+            Story(
+                id=StoryId(row["id"]),
+                article_ids=tuple(members.get(row["id"], ())),
+                title=row["title"],
+                first_seen_at=row["first_seen_at"],
+                last_seen_at=row["last_seen_at"],
+            )
+            for row in story_rows
+        ]
+
+    def list_stories(self, *, since: datetime | None = None) -> list[Story]:
+        """Stories seen last at or after ``since`` (all without), most recently seen first."""
+        where = [] if since is None else [story_table.c.last_seen_at >= since]
+        with self._transaction(None) as conn:
+            return self._stories(conn, where)
+
+    def get_story(self, story_id: str) -> Story:
+        """The story with this id; ``InvalidInputError`` when there is none."""
+        with self._transaction(story_id) as conn:
+            found = self._stories(conn, [story_table.c.id == story_id])
+        if not found:
+            raise InvalidInputError("no story with this id", key=story_id)
+        return found[0]
+
+    # ── readers ──
+
+    def add_reader(
+        self,
+        email: str,
+        name: str,
+        watchlist: Watchlist,
+        *,
+        cadence: str = "daily",
+        now: datetime,
+    ) -> Reader:
+        """Add a reader; the email is stored lower-case and must be new (``InvalidInputError``)."""
+        address = email.strip().lower()
+        if "@" not in address.strip("@"):
+            raise InvalidInputError("not an email address", key=email)
+        if cadence not in CADENCES:
+            raise InvalidInputError(f"cadence must be one of {', '.join(CADENCES)}", key=cadence)
+        values = {
+            "email": address,
+            "name": name,
+            "watchlist": {
+                "tickers": list(watchlist.tickers),
+                "sectors": list(watchlist.sectors),
+                "event_types": list(watchlist.event_types),
+            },
+            "cadence": cadence,
+            "added_at": now,
+        }
+        with self._transaction(address, write=True) as conn:
+            try:
+                new_id = conn.execute(
+                    insert(readers).values(values).returning(readers.c.id)
+                ).scalar_one()
+            except IntegrityError as exc:
+                if _is_unique_violation(exc):
+                    raise InvalidInputError(
+                        "a reader with this email is already there", key=address
+                    ) from exc
+                raise
+        return Reader(
+            id=ReaderId(new_id), email=address, name=name, watchlist=watchlist, cadence=cadence
+        )
+
+    def _reader_row(self, conn: Connection, key: int | str) -> RowMapping:
+        if isinstance(key, int):
+            row = conn.execute(select(readers).where(readers.c.id == key)).mappings().first()
+        else:
+            address = key.strip().lower()
+            row = conn.execute(select(readers).where(readers.c.email == address)).mappings().first()
+            if row is None and key.isdecimal():
+                return self._reader_row(conn, int(key))
+        if row is None:
+            raise InvalidInputError("no reader with this id or email", key=str(key))
+        return row
+
+    def get_reader(self, key: int | str) -> Reader:
+        """The reader with this id or email; ``InvalidInputError`` when there is none."""
+        with self._transaction(str(key)) as conn:
+            return _reader_from_row(self._reader_row(conn, key))
+
+    def list_readers(self) -> list[Reader]:
+        with self._transaction(None) as conn:
+            rows = conn.execute(select(readers).order_by(readers.c.id)).mappings()
+            return [_reader_from_row(row) for row in rows]
+
+    def remove_reader(self, key: int | str) -> Reader:
+        """Remove a reader and return it."""
+        with self._transaction(str(key), write=True) as conn:
+            row = self._reader_row(conn, key)
+            conn.execute(delete(readers).where(readers.c.id == row["id"]))
+            return _reader_from_row(row)
+
+    def mark_briefed(self, reader_id: int, at: datetime) -> None:
+        """Record that the reader got a briefing at ``at``."""
+        with self._transaction(str(reader_id), write=True) as conn:
+            result = conn.execute(
+                update(readers).where(readers.c.id == reader_id).values(last_briefed_at=at)
+            )
+            if result.rowcount == 0:
+                raise InvalidInputError("no reader with this id", key=str(reader_id))
