@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -139,12 +139,15 @@ class LoopbackServer:
     def start(self) -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
         self.stopping.set()  # wakes handlers that hold a response back
-        assert self._server is not None and self._thread is not None
+        assert self._server is not None
+        assert self._thread is not None
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
@@ -158,7 +161,18 @@ class LoopbackServer:
         return f"http://{host}:{self.port}{path}"
 
     def route(self, path: str, route: Route) -> None:
+        """Answer ``path`` by calling ``route``."""
         self.routes[path] = route
+
+    def answer(
+        self,
+        path: str,
+        status: int = 200,
+        body: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Answer ``path`` always the same way."""
+        self.routes[path] = respond(status, body, headers)
 
     def seen(self, path: str) -> list[Seen]:
         with self._lock:
@@ -185,21 +199,6 @@ def server() -> Iterator[LoopbackServer]:
     yield srv
     srv.stop()
     assert not srv.errors, f"the loopback server's handlers failed: {srv.errors!r}"
-
-
-class FakeResolver:
-    """Stands in for DNS: names map to address lists; unknown names do not resolve."""
-
-    def __init__(self, names: Mapping[str, Sequence[str] | Callable[[], Sequence[str]]]) -> None:
-        self.names = dict(names)
-        self.calls: list[str] = []
-
-    async def __call__(self, host: str) -> Sequence[str]:
-        self.calls.append(host)
-        answer = self.names.get(host)
-        if answer is None:
-            raise OSError(f"unknown host {host}")
-        return answer() if callable(answer) else answer
 
 
 @pytest.fixture
