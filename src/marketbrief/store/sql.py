@@ -709,7 +709,9 @@ class SqlStore:
         query = (
             select(
                 *_ARTICLE_LIST_COLUMNS,
-                func.snippet(fts, -1, "", "", "…", _SNIPPET_WORDS).label("snippet"),
+                func.snippet(
+                    fts, 1, "", "", "…", _SNIPPET_WORDS
+                ),  # 1: from the text.label("snippet"),
             )
             .select_from(articles.join(fts_table, fts_table.c.rowid == articles.c.pk))
             .where(fts.match(match))
