@@ -407,21 +407,22 @@ class MarketBrief:
             if feed.is_file() and feed.resolve().as_uri() not in known:
                 self.add_source(str(feed))
         readers = {r.email for r in self.store.list_readers()}
-        for entry in manifest.get("readers", ()):
+        for entry in manifest.get("reader", ()):
+            watch = entry.get("watchlist", {})
             if entry["email"].lower() not in readers:
                 self.add_reader(
                     entry["email"],
                     entry["name"],
                     Watchlist(
-                        tickers=tuple(entry.get("tickers", ())),
-                        sectors=tuple(entry.get("sectors", ())),
-                        event_types=tuple(entry.get("event_types", ())),
+                        tickers=tuple(watch.get("tickers", ())),
+                        sectors=tuple(watch.get("sectors", ())),
+                        event_types=tuple(watch.get("event_types", ())),
                     ),
                     cadence=entry.get("cadence", "daily"),
                 )
         reports = self.poll(force=True, progress=progress)
         stories = self.group_stories()
-        emails = {e["email"].lower() for e in manifest.get("readers", ())}
+        emails = {e["email"].lower() for e in manifest.get("reader", ())}
         briefings = [
             self.write_briefing(self.brief(reader, everything=True))
             for reader in self.store.list_readers()
