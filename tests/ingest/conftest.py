@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -131,14 +134,18 @@ class LoopbackServer:
     errors: list[BaseException | None] = field(default_factory=list)
     max_in_flight: int = 0
     stopping: threading.Event = field(default_factory=threading.Event)
+    scheme: str = "http"
     _in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _server: _Server | None = None
     _thread: threading.Thread | None = None
 
-    def start(self) -> None:
+    def start(self, tls: ssl.SSLContext | None = None) -> None:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
+        if tls is not None:
+            self.scheme = "https"
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -158,7 +165,7 @@ class LoopbackServer:
         return int(self._server.server_address[1])
 
     def url(self, path: str, *, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def route(self, path: str, route: Route) -> None:
         """Answer ``path`` by calling ``route``."""
@@ -199,6 +206,40 @@ def server() -> Iterator[LoopbackServer]:
     yield srv
     srv.stop()
     assert not srv.errors, f"the loopback server's handlers failed: {srv.errors!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class TlsServer:
+    """A loopback HTTPS server whose self-signed certificate names ``hostname`` only."""
+
+    server: LoopbackServer
+    hostname: str
+    ca_file: Path
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[TlsServer]:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl not found: cannot make a certificate for the HTTPS server")
+    hostname = "secure.example"
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-days", "1", "-subj", f"/CN={hostname}",
+            "-addext", f"subjectAltName=DNS:{hostname}",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    srv = LoopbackServer()
+    srv.start(tls=context)
+    yield TlsServer(srv, hostname, cert)
+    srv.stop()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import gzip
 import ipaddress
 import itertools
 import socket
+import ssl
 import time
 import tracemalloc
 import zlib
@@ -38,7 +39,7 @@ from marketbrief.ingest.robots import parse_robots, product_token, rules_for_fai
 from marketbrief.settings import Settings
 
 if TYPE_CHECKING:
-    from conftest import Exchange, LoopbackServer
+    from conftest import Exchange, LoopbackServer, TlsServer
 
 pytestmark = pytest.mark.anyio
 
@@ -518,6 +519,26 @@ async def test_connection_goes_to_the_checked_address(
     assert (got.content, again.content) == (b"checked", b"checked")
     assert resolver.calls == ["rebind.example"]
     assert server.seen("/page")[0].headers["host"] == f"rebind.example:{server.port}"
+
+
+async def test_https_connects_to_the_checked_address_and_verifies_the_name(
+    tls_server: TlsServer, make_settings: MakeSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The guard hands the TLS layer an IP to connect to; the certificate must still be checked
+    # against the host name in the URL, not the IP.
+    server = tls_server.server
+    server.answer("/page", 200, b"over tls")
+    trusting = ssl.create_default_context(cafile=str(tls_server.ca_file))
+    monkeypatch.setattr("marketbrief.ingest.http._default_ssl_context", lambda: trusting)
+    resolver = FakeResolver({tls_server.hostname: ["127.0.0.1"], "impostor.example": ["127.0.0.1"]})
+    async with PoliteClient(make_settings(), resolver=resolver) as client:
+        got = await client.fetch(server.url("/page", host=tls_server.hostname))
+        with pytest.raises(FetchError, match=r"(?i)certificate|hostname") as caught:
+            await client.fetch(server.url("/page", host="impostor.example"))
+    assert got.content == b"over tls"
+    assert got.final_url.startswith("https://secure.example:")
+    assert type(caught.value) is FetchError
+    assert len(server.seen("/page")) == 1
 
 
 @pytest.mark.parametrize(

@@ -388,6 +388,11 @@ class PoliteClient:
 
     Pacing, robots.txt answers and DNS answers live as long as the client. Use it as an async
     context manager, or call :meth:`aclose`.
+
+    ``transport`` replaces the network (tests pass ``httpx.MockTransport``); the SSRF guard then
+    checks each hop's host by resolving it, so give fake host names a ``resolver`` too (or set
+    ``allow_private_addresses``, which skips the check). ``resolver`` replaces DNS: an async
+    callable from a host name to its IP addresses; the default is ``getaddrinfo`` in a thread.
     """
 
     def __init__(
@@ -502,7 +507,7 @@ class PoliteClient:
 
     async def _check_address(self, target: httpx.URL, *, key: str) -> None:
         try:
-            await self._guard.resolve_checked(_host_of(target))
+            await self._guard.check_host(_host_of(target))
         except BlockedAddressError as exc:
             raise BlockedAddressError(f"{exc.message}: {target}", key=key) from exc
         except FetchError as exc:
@@ -536,7 +541,7 @@ class PoliteClient:
                 raise FetchError(f"timed out after {timeout} s: {target}", key=key) from exc
             except BlockedAddressError as exc:
                 raise BlockedAddressError(f"{exc.message}: {target}", key=key) from exc
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, UnicodeEncodeError) as exc:  # the latter: a header value
                 raise FetchError(f"{type(exc).__name__}: {exc}: {target}", key=key) from exc
             except FetchError as exc:
                 if exc.key == key:

@@ -160,6 +160,14 @@ class AddressGuard:
         self._ttl = ttl
         self._cache: dict[str, tuple[float, tuple[str, ...]]] = {}
 
+    async def check_host(self, host: str) -> None:
+        """Refuse ``host`` (BlockedAddressError) unless all its addresses are allowed.
+
+        With ``allow_private`` nothing is refused, so nothing is resolved here either.
+        """
+        if not self.allow_private:
+            await self.resolve_checked(host)
+
     async def resolve_checked(self, host: str) -> tuple[str, ...]:
         """The addresses ``host`` resolves to, all of them allowed; else BlockedAddressError.
 
