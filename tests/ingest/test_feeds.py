@@ -217,6 +217,26 @@ def test_gzip_bomb_is_stopped_at_the_default_cap() -> None:
         parse_feed(bomb, url=NEWS)
 
 
+def test_sitemap_dates_may_be_partial_or_unreadable() -> None:
+    sitemap = (
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://a.example.com/1</loc><lastmod>2025-06</lastmod></url>"
+        b"<url><loc>https://a.example.com/2</loc><lastmod>2024</lastmod></url>"
+        b"<url><loc>https://a.example.com/3</loc><lastmod>Tue, 24 Jun 2025 10:00:00 GMT</lastmod>"
+        b"</url><url><loc>https://a.example.com/4</loc><lastmod>2025-02-30</lastmod></url>"
+        b"<url><loc>https://a.example.com/5</loc><lastmod>0001-01-01T00:00:00+05:00</lastmod>"
+        b"</url></urlset>"
+    )
+    dates = [e.published_at for e in parse_feed(sitemap, url=NEWS).entries]
+    assert dates == [
+        datetime(2025, 6, 1, tzinfo=UTC),
+        datetime(2024, 1, 1, tzinfo=UTC),
+        datetime(2025, 6, 24, 10, 0, tzinfo=UTC),
+        None,
+        None,
+    ]
+
+
 def test_sitemap_in_a_wrong_namespace_or_with_an_error_is_still_read() -> None:
     no_ns = b"<urlset><url><loc>https://a.example.com/1</loc></url></urlset>"
     assert [e.url for e in parse_feed(no_ns, url=NEWS).entries] == ["https://a.example.com/1"]
@@ -429,6 +449,49 @@ def test_mangled_feeds_give_a_feed_or_a_parse_error(content: bytes, url: str) ->
         for entry in result.entries:
             assert urlsplit(entry.url).scheme in ("http", "https", "file")
             assert entry.published_at is None or entry.published_at.tzinfo is not None
+
+
+_ITEM_KEYS = [
+    "url",
+    "external_url",
+    "id",
+    "title",
+    "content_html",
+    "content_text",
+    "summary",
+    "date_published",
+    "date_modified",
+    "authors",
+    "author",
+    "name",
+]
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=20)
+    | st.sampled_from(["https://a.example.com/x", "/rel", "2025-06-01T00:00:00Z", "http://[::1"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(_ITEM_KEYS) | st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.dictionaries(st.sampled_from(_ITEM_KEYS), _JSON_VALUES, max_size=6) | _JSON_VALUES),
+    _JSON_VALUES,
+)
+def test_json_feed_items_of_any_shape_give_a_feed(items: list[object], title: object) -> None:
+    doc = {"version": "https://jsonfeed.org/version/1.1", "title": title, "items": items}
+    feed = parse_feed(json.dumps(doc).encode(), url=NEWS)
+    assert len(feed.entries) <= len(items)
+    for entry in feed.entries:
+        assert urlsplit(entry.url).scheme in ("http", "https")
+        assert entry.title is None or isinstance(entry.title, str)
 
 
 def test_sniffing() -> None:

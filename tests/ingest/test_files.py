@@ -314,11 +314,17 @@ def test_unlistable_subfolder_is_a_parse_error(tmp_path: Path) -> None:
     assert isinstance(error, ParseError)
 
 
-def test_symlink_loop_does_not_trap_the_walk(tmp_path: Path) -> None:
+def test_symlink_loops_do_not_trap_the_walk(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "a.txt").write_text("a")
     (tmp_path / "sub" / "loop").symlink_to(tmp_path, target_is_directory=True)
-    assert len(read_all(tmp_path)) == 1
+    (tmp_path / "sub" / "self.txt").symlink_to(tmp_path / "sub" / "self.txt")
+    document, looped = read_all(tmp_path)
+    assert isinstance(document, FetchedDocument)
+    assert isinstance(looped, ParseError)
+    assert looped.key == str(tmp_path / "sub" / "self.txt")
+    with pytest.raises(InvalidInputError, match="cannot read"):
+        read_path(tmp_path / "sub" / "self.txt", now=NOW)
 
 
 # ── streams (stdin) ───────────────────────────────────────────────────────────────────────────

@@ -52,6 +52,7 @@ _PROLOG_RE = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])
 _ROOT_RE = re.compile(r"\s*<([A-Za-z_][\w.:-]*)")
 # JSON may escape the slashes of the version URL ("https:\/\/jsonfeed.org\/version\/1.1").
 _JSON_FEED_RE = re.compile(r'"version"\s*:\s*"https?:(?:\\?/){2}jsonfeed\.org(?:\\?/)version')
+_PARTIAL_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2}))?")
 _TAG_RE = re.compile(r"<[^>]*>")
 _SPACE_RE = re.compile(r"\s+")
 
@@ -506,6 +507,9 @@ def _parse_instant(value: object) -> datetime | None:
     text = _text(value)
     if text is None:
         return None
+    if partial := _PARTIAL_DATE_RE.fullmatch(text):
+        # W3C datetime allows "2025" and "2025-06": the first day of that span.
+        text = f"{partial.group(1)}-{partial.group(2) or '01'}-01"
     parsed: datetime | None
     try:
         parsed = datetime.fromisoformat(text)

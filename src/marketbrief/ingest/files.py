@@ -175,7 +175,8 @@ def _parts_under(path: Path, folder: Path) -> tuple[str, ...]:
 
 def _read_file(path: Path, kind: str, *, now: datetime) -> Iterator[FetchedDocument | ParseError]:
     key = str(path)
-    url = path.resolve().as_uri()
+    # abspath, not resolve(): it follows no symlink, so a link loop cannot raise here.
+    url = Path(os.path.abspath(path)).as_uri()  # noqa: PTH100
     try:
         with path.open("rb") as file:
             if kind == JSONL:
