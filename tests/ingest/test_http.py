@@ -757,6 +757,35 @@ async def test_crawl_delay_spaces_requests(
     assert page - robots >= 0.95
 
 
+async def test_crawl_delay_past_the_cap_fails_at_once(
+    server: LoopbackServer, make_settings: MakeSettings
+) -> None:
+    server.answer("/robots.txt", 200, b"User-agent: *\nCrawl-delay: 400\n")
+    server.answer("/a", 200, b"a")
+    async with PoliteClient(make_settings()) as client:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="Crawl-delay") as caught:
+            await client.fetch(server.url("/a"), check_robots=True)
+    assert time.monotonic() - started < 1.0
+    assert caught.value.retry_after is not None
+    assert 390 < caught.value.retry_after <= 400
+    assert server.seen("/a") == []
+
+
+async def test_huge_robots_txt_is_read_up_to_500_kib(
+    server: LoopbackServer, make_settings: MakeSettings
+) -> None:
+    head = b"User-agent: *\nDisallow: /early\n"
+    tail = b"Disallow: /late\n"
+    padding = b"# " + b"." * 600_000 + b"\n"
+    server.answer("/robots.txt", 200, head + padding + tail)
+    server.answer("/late", 200, b"late")
+    async with PoliteClient(make_settings(http_max_bytes=100_000)) as client:
+        with pytest.raises(RobotsDisallowedError):
+            await client.fetch(server.url("/early"), check_robots=True)
+        assert (await client.fetch(server.url("/late"), check_robots=True)).content == b"late"
+
+
 def test_robots_rules_match_our_product_token() -> None:
     agent = product_token("MarketBrief/0.1 (+https://example.org)")
     assert agent == "marketbrief"
