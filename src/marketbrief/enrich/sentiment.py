@@ -1,0 +1,331 @@
+"""Good or bad news: article sentiment and the sentiment of the sentences about one company.
+
+A lexicon method built for financial news (``data/sentiment_lexicon.tsv``), because there the
+polarity of a word often depends on what it moves: "revenue rose" is good, "losses rose" bad,
+"cuts guidance" bad, "cuts costs" good. So the lexicon has, besides plain cue words ("beat",
+"downgrade", "bankruptcy"), *direction* words (rise, fall, raise, cut) and *quantities* of
+which more is good (revenue, guidance, price target) or bad (losses, unemployment, costs); a
+direction next to a quantity is scored as the pair. On top of that:
+
+- negation ("did not beat", "no longer", "failed to") flips what follows within three words;
+- boosters ("sharply", "record") and hedges ("slightly", "may") scale the nearest cue;
+- after a turn ("but", "however") a clause counts more and the one before it less;
+- a signed percentage ("+4.3%", "-2.5%") is a move of the subject;
+- questions count less (a headline asking "Can X rally?" asserts nothing);
+- the title counts twice, lead sentences more than later ones.
+
+Sentence scores are summed and squashed to -1..1; a label needs the score past a neutral band
+tuned on the development data (see ``evals/classify.md``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from marketbrief.enrich.sentences import find_chrome_start, is_boilerplate, split_sentences
+from marketbrief.errors import ConfigError
+from marketbrief.model import Sentiment
+
+LEXICON_FILE = "sentiment_lexicon.tsv"
+
+# Tuned on the development set (twitter-financial-news sentiment, train split): a score inside
+# (-NEGATIVE_AT, POSITIVE_AT) is neutral. Financial news is mostly neutral, so one mild cue is
+# not enough to call it.
+POSITIVE_AT = 0.35
+NEGATIVE_AT = 0.35
+# raw / sqrt(raw² + SQUASH): raw 1 → 0.45, raw 2 → 0.71, raw 4 → 0.89.
+SQUASH = 4.0
+TITLE_WEIGHT = 2.0
+QUESTION_FACTOR = 0.6
+NEGATION_REACH = 3  # words after a negator that it can flip
+BOOSTER_REACH = 2
+BINDING_REACH = 3  # words between a direction and the quantity it moves
+
+__all__ = [
+    "Lexicon",
+    "default_lexicon",
+    "parse_lexicon",
+    "score_company_sentiment",
+    "score_sentiment",
+]
+
+_KINDS = frozenset({"cue", "up", "down", "good", "bad", "negator", "booster", "contrast"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    kind: str
+    value: float
+    alone: float = 0.0  # for quantities: the polarity when nothing moves them
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Terms (tuples of words) to entries; ``longest`` is the most words in one term."""
+
+    entries: dict[tuple[str, ...], _Entry]
+    longest: int
+
+
+def _inflections(stem: str) -> set[str]:
+    forms = {stem, stem + "s", stem + "es", stem + "ed", stem + "d", stem + "ing", stem + "er"}
+    if stem.endswith("e"):
+        forms |= {stem[:-1] + "ing", stem[:-1] + "ed"}
+    if stem.endswith("y"):
+        forms |= {stem[:-1] + "ies", stem[:-1] + "ied"}
+    if len(stem) >= 3 and stem[-1] not in "aeiouwxy" and stem[-2] in "aeiou":
+        forms |= {stem + stem[-1] + "ed", stem + stem[-1] + "ing", stem + stem[-1] + "er"}
+    return forms
+
+
+def parse_lexicon(tsv_text: str, *, source: str = LEXICON_FILE) -> Lexicon:
+    """Read a lexicon in the format of ``data/sentiment_lexicon.tsv``; ``ConfigError`` if bad."""
+    explicit: dict[tuple[str, ...], _Entry] = {}
+    inflected: dict[tuple[str, ...], _Entry] = {}
+    for number, line in enumerate(tsv_text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.rstrip("\n").split("\t")
+        key = f"{source}:{number}"
+        if len(fields) not in (3, 4):
+            raise ConfigError("expected term, kind, value[, alone]", key=key)
+        term, kind = fields[0].strip().lower(), fields[1].strip()
+        if kind not in _KINDS or not term:
+            raise ConfigError(f"unknown kind {kind!r} or empty term", key=key)
+        try:
+            value = float(fields[2])
+            alone = float(fields[3]) if len(fields) == 4 else 0.0
+        except ValueError as exc:
+            raise ConfigError("value and alone must be numbers", key=key) from exc
+        entry = _Entry(kind, value, alone)
+        words = term.split()
+        if words[-1].endswith("*"):
+            for form in _inflections(words[-1][:-1]):
+                inflected.setdefault((*words[:-1], form), entry)
+        else:
+            explicit.setdefault(tuple(words), entry)
+    entries = {**inflected, **explicit}  # a spelt-out term wins over an inflected form
+    return Lexicon(entries=entries, longest=max((len(k) for k in entries), default=1))
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    """The packaged lexicon, read once."""
+    text = resources.files("marketbrief.enrich").joinpath("data", LEXICON_FILE).read_text("utf-8")
+    return parse_lexicon(text)
+
+
+# ── tokens ───────────────────────────────────────────────────────────────────────────────────
+
+_URL = re.compile(r"https?://\S+|www\.\S+|@\w+|#\w+")
+_TOKEN = re.compile(
+    r"""(?P<cash>\$[a-z][a-z.]{0,6}(?![\w]))
+      | (?P<pct>[+\-−]\s?\d+(?:[.,]\d+)?\s?%)
+      | (?P<num>[$€£]?\d+(?:[.,]\d+)*%?[a-z]{0,3})
+      | (?P<word>(?:\d+-)?[a-z&]+(?:['\-][a-z&]+)*)
+      | (?P<punct>[,;:!?()|–—]|\.(?!\d)|\s-\s)""",
+    re.VERBOSE,
+)
+_BREAK = "<p>"
+
+
+def _tokens(sentence: str, lexicon: Lexicon) -> list[str]:
+    """Lower-case words, "<p>" for clause punctuation, "+%"/"-%" for signed percentages."""
+    text = _URL.sub(" ", sentence.lower().replace("’", "'").replace("‘", "'"))
+    out: list[str] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        token = match.group(0)
+        if kind == "word":
+            if "-" in token and (token,) not in lexicon.entries:
+                out.extend(part for part in token.split("-") if part)
+            else:
+                out.append(token)
+        elif kind == "pct":
+            out.append("-%" if token[0] in "-−" else "+%")
+        elif kind == "num":
+            out.append("<n>")
+        elif kind == "punct":
+            out.append(_BREAK)
+        # cashtags carry no polarity
+    return out
+
+
+@dataclass(slots=True)
+class _Item:
+    entry: _Entry
+    value: float = 0.0
+    bound: bool = False  # a quantity a direction word moved: it has no value of its own
+
+
+def _match(tokens: list[str], lexicon: Lexicon) -> list[_Item | str]:
+    """The tokens with the longest lexicon terms matched; unmatched words stay strings."""
+    out: list[_Item | str] = []
+    i = 0
+    while i < len(tokens):
+        for size in range(min(lexicon.longest, len(tokens) - i), 0, -1):
+            entry = lexicon.entries.get(tuple(tokens[i : i + size]))
+            if entry is not None:
+                out.append(_Item(entry))
+                i += size
+                break
+        else:
+            token = tokens[i]
+            if token in ("+%", "-%"):
+                out.append(_Item(_Entry("cue", 1.0 if token == "+%" else -1.0)))
+            else:
+                out.append(token)
+            i += 1
+    return out
+
+
+def _near(items: list[_Item | str], at: int, reach: int, kinds: frozenset[str]) -> _Item | None:
+    """The nearest item of ``kinds`` within ``reach`` words of ``at``, in the same clause."""
+    for distance in range(1, reach + 1):
+        for j in (at + distance, at - distance):  # after first: "raises guidance"
+            if not 0 <= j < len(items):
+                continue
+            lo, hi = min(at, j), max(at, j)
+            if any(items[k] == _BREAK for k in range(lo + 1, hi)):
+                continue
+            item = items[j]
+            if isinstance(item, _Item) and item.entry.kind in kinds:
+                return item
+    return None
+
+
+_QUANTITIES = frozenset({"good", "bad"})
+_DIRECTIONS = frozenset({"up", "down"})
+_POLAR = frozenset({"cue", "up", "down", "good", "bad"})
+
+
+def _score_items(items: list[_Item | str]) -> tuple[float, bool]:
+    """Sum of the polarities of one sentence's items, and whether any item had one."""
+    polar = [(i, it) for i, it in enumerate(items) if isinstance(it, _Item)]
+    # 1. directions take their polarity from the quantity they move, else their own
+    for i, item in polar:
+        kind = item.entry.kind
+        if kind in _DIRECTIONS:
+            sign = 1.0 if kind == "up" else -1.0
+            quantity = _near(items, i, BINDING_REACH, _QUANTITIES)
+            if quantity is None:
+                item.value = sign * item.entry.value
+            else:
+                quantity.bound = True
+                q_sign = 1.0 if quantity.entry.kind == "good" else -1.0
+                item.value = sign * q_sign * (item.entry.value + quantity.entry.value) / 2
+        elif kind == "cue":
+            item.value = item.entry.value
+    for _, item in polar:
+        if item.entry.kind in _QUANTITIES and not item.bound:
+            item.value = item.entry.alone
+    # 2. boosters and hedges scale the nearest polar item
+    for i, item in polar:
+        if item.entry.kind == "booster":
+            target = _near(items, i, BOOSTER_REACH, _POLAR)
+            if target is not None:
+                target.value *= item.entry.value
+    # 3. negators flip the first polar item after them, within the clause
+    for i, item in polar:
+        if item.entry.kind == "negator":
+            for j in range(i + 1, min(i + 1 + NEGATION_REACH, len(items))):
+                after = items[j]
+                if after == _BREAK:
+                    break
+                if isinstance(after, _Item) and after.value:
+                    after.value *= item.entry.value
+                    break
+    # 4. a turn: the last contrast word weighs what follows it up and what precedes it down
+    turns = [(i, it.entry.value) for i, it in polar if it.entry.kind == "contrast"]
+    turn_at, turn_weight = turns[-1] if turns else (len(items), 1.0)
+    total = 0.0
+    found = False
+    for i, item in polar:
+        if item.value:
+            found = True
+            total += item.value * (turn_weight if i > turn_at else 1.0 / turn_weight)
+    return total, found
+
+
+def _score_sentence(sentence: str, lexicon: Lexicon) -> tuple[float, bool]:
+    items = _match(_tokens(sentence, lexicon), lexicon)
+    total, found = _score_items(items)
+    if sentence.rstrip().endswith("?"):
+        total *= QUESTION_FACTOR
+    return total, found
+
+
+def _squash(raw: float) -> float:
+    return raw / math.sqrt(raw * raw + SQUASH)
+
+
+def _label(score: float) -> str:
+    if score >= POSITIVE_AT:
+        return "positive"
+    if score <= -NEGATIVE_AT:
+        return "negative"
+    return "neutral"
+
+
+def _body_sentences(text: str) -> list[tuple[int, int]]:
+    cut = find_chrome_start(text)
+    return [
+        (start, end)
+        for start, end in split_sentences(text)
+        if end <= cut and not is_boilerplate(text[start:end])
+    ]
+
+
+def score_sentiment(
+    text: str, *, title: str | None = None, lexicon: Lexicon | None = None
+) -> Sentiment:
+    """The tone of an article: a label (positive, negative, neutral) and a score in -1..1."""
+    lexicon = lexicon or default_lexicon()
+    raw = 0.0
+    weights = 0.0
+    scored: list[tuple[float, float, bool]] = []
+    if title and title.strip():
+        scored.append((TITLE_WEIGHT, *_score_sentence(title, lexicon)))
+    for position, (start, end) in enumerate(_body_sentences(text)):
+        weight = 1.0 / (1.0 + 0.1 * position)  # the lead says what the story is
+        scored.append((weight, *_score_sentence(text[start:end], lexicon)))
+    for weight, value, found in scored:
+        if found:
+            raw += weight * value
+            weights += weight
+    if weights:
+        # Long texts add up many cues; dividing by the root of their weight keeps one strong
+        # sentence decisive in a headline and many mild ones from saturating an article.
+        raw /= math.sqrt(max(weights, 1.0))
+    score = _squash(raw)
+    return Sentiment(_label(score), round(score, 4))
+
+
+def score_company_sentiment(
+    text: str, spans: Sequence[tuple[int, int]], *, lexicon: Lexicon | None = None
+) -> float | None:
+    """Sentiment (-1..1) of the sentences of ``text`` that contain one of ``spans``.
+
+    ``None`` when those sentences carry no sentiment cue (or no span falls in a sentence).
+    """
+    lexicon = lexicon or default_lexicon()
+    chosen = [
+        (start, end)
+        for start, end in _body_sentences(text)
+        if any(s < end and start < e for s, e in spans)
+    ]
+    raw = 0.0
+    count = 0
+    for start, end in chosen:
+        value, found = _score_sentence(text[start:end], lexicon)
+        if found:
+            raw += value
+            count += 1
+    if not count:
+        return None
+    return round(_squash(raw / math.sqrt(count)), 4)
