@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -59,6 +60,21 @@ def test_migrations_apply_from_empty_and_are_idempotent(database_url: str) -> No
     engine = create_engine(database_url)
     try:
         assert set(inspect(engine).get_table_names()) >= TABLES
+    finally:
+        engine.dispose()
+
+
+def test_the_initial_migration_downgrades_cleanly(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        with open_store(database_url) as store, engine.begin() as conn:
+            config = alembic_config(database_url)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "base")
+            left = set(inspect(conn).get_table_names()) - {"alembic_version"}
+            assert left == set()
+        with open_store(database_url) as store:  # and up again
+            assert store.count_articles() == 0
     finally:
         engine.dispose()
 
