@@ -41,7 +41,9 @@ OTHER_EXCHANGES = {"N": "NYSE", "A": "NYSE American", "P": "NYSE Arca", "Z": "Cb
 
 # Security names (or their tails) that are not common equity. A listing is kept when none match.
 NOT_COMMON = re.compile(
-    r"\bwarrants?\b|\bunits?\b|\brights?\b|preferred|preference|\bnotes?\b|debentures?|"
+    r"\bwarrants?\b|"
+    r"(?<!common )(?<!partnership )(?<!l\.p\.  )(?<!l\.p\. )\bunits?\b(?!\s+representing)|"
+    r"\brights?\b|preferred|preference|\bnotes?\b|debentures?|"
     r"cumulative|perpetual|subordinated|when[- ]issued|\bdue\s+\d{4}|"
     r"depositary shares?,? (?:each )?represent\w* (?:a |one )?\d+/|%|\bETN\b|"
     r"exchange[- ]traded notes?|trust certificates?|capital securities",
@@ -49,17 +51,19 @@ NOT_COMMON = re.compile(
 )
 # What a listing file appends to a company's name to name one of its securities.
 SECURITY_TAIL = re.compile(
-    r"[\s,-]*(?:\(the\)\s*)?(?:(?:new\s+)?(?:class|series)\s+[a-z0-9]+\s+)?"
+    r"[\s,-]+(?:\(the\)\s*)?(?:sponsored\s+)?(?:(?:new\s+)?(?:class|series)\s+[a-z0-9]+\s+)?"
     r"(?:(?:non-voting|voting|subordinate voting|restricted voting)\s+)?"
     r"(?:common\s+stock|common\s+shares?|ordinary\s+shares?|capital\s+stock|"
     r"american\s+depositary\s+shares?|american\s+depository\s+shares?|ads|adrs?|"
     r"shares\s+of\s+beneficial\s+interest|common\s+shares\s+of\s+beneficial\s+interest|"
-    r"common\s+units?\s+representing.*|limited\s+partnership\s+units?|shares|stock)\b.*$",
+    r"common\s+units?\s+representing.*|limited\s+partnership\s+units?|(?:common\s+)?units?|shares|stock|"
+    r"sponsored(?:\s+adrs?)?)\b.*$",
     re.IGNORECASE,
 )
 LEGAL_SUFFIX = re.compile(
     r"(?:[\s,]+(?:(?:and|&)\s+co(?:mpany)?|inc|incorporated|corp|corporation|co|company|ltd|"
-    r"limited|plc|p\.l\.c|llc|l\.?p|new|\(the\)|\(new\)|"
+    r"public limited company|limited|plc|p\.l\.c|\(d/b/a\)|llc|l\.?p|new|"
+    r"s\.?a\.?b\.? de c\.?v|s\.a\.b|de c\.v|\(the\)|\(new\)|"
     r"n\.?v|s\.?a|a\.?g|ag|se|s\.?e|sa|nv|bv|spa|s\.p\.a|asa|ab|oyj|a/s|ltda|lp|l\.l\.c|"
     r"de|/[a-z]{2,3}/|the|holdings? (?:inc|corp|ltd|plc))\.?)+$",
     re.IGNORECASE,
@@ -95,15 +99,156 @@ NAME_SECTORS: tuple[tuple[re.Pattern[str], str], ...] = (
 # Well-known, heavily traded ETFs kept in the table (the listing files have ~5,600 ETFs; the
 # rest would make the table large and are rarely named in news by anything but their ticker).
 MAJOR_ETFS = frozenset(
-    """
-    SPY IVV VOO VTI QQQ QQQM DIA IWM IWF IWD IWB IJH IJR MDY RSP VUG VTV VB VO VXUS VEA VWO EFA
-    EEM IEFA IEMG ACWI VT SCHD VIG VYM DGRO SCHX SCHB SPLG XLK XLF XLE XLV XLI XLY XLP XLU XLB
-    XLRE XLC SMH SOXX XBI IBB KRE KBE XOP XRT XHB ITB ITA XAR PPA JETS VNQ IYR GDX GDXJ GLD IAU
-    SLV USO UNG DBC PDBC AGG BND BNDX TLT IEF SHY IEI GOVT BIL SGOV LQD HYG JNK EMB TIP MUB VCIT
-    VCSH ARKK ARKG TQQQ SQQQ SPXL SPXS UPRO SH PSQ SDS SSO QLD UVXY VXX SVXY EWJ EWZ EWG EWU EWY
-    EWT EWC EWA EWW FXI MCHI KWEB INDA ASHR IBIT FBTC GBTC ETHA BITO MTUM QUAL USMV VGT VHT VDE
-    VFH VOX VPU VAW VIS VCR VDC IGV CIBR HACK SKYY BOTZ ICLN TAN LIT URA COPX SIL REMX
-    """.split()
+    [
+        "SPY",
+        "IVV",
+        "VOO",
+        "VTI",
+        "QQQ",
+        "QQQM",
+        "DIA",
+        "IWM",
+        "IWF",
+        "IWD",
+        "IWB",
+        "IJH",
+        "IJR",
+        "MDY",
+        "RSP",
+        "VUG",
+        "VTV",
+        "VB",
+        "VO",
+        "VXUS",
+        "VEA",
+        "VWO",
+        "EFA",
+        "EEM",
+        "IEFA",
+        "IEMG",
+        "ACWI",
+        "VT",
+        "SCHD",
+        "VIG",
+        "VYM",
+        "DGRO",
+        "SCHX",
+        "SCHB",
+        "SPLG",
+        "XLK",
+        "XLF",
+        "XLE",
+        "XLV",
+        "XLI",
+        "XLY",
+        "XLP",
+        "XLU",
+        "XLB",
+        "XLRE",
+        "XLC",
+        "SMH",
+        "SOXX",
+        "XBI",
+        "IBB",
+        "KRE",
+        "KBE",
+        "XOP",
+        "XRT",
+        "XHB",
+        "ITB",
+        "ITA",
+        "XAR",
+        "PPA",
+        "JETS",
+        "VNQ",
+        "IYR",
+        "GDX",
+        "GDXJ",
+        "GLD",
+        "IAU",
+        "SLV",
+        "USO",
+        "UNG",
+        "DBC",
+        "PDBC",
+        "AGG",
+        "BND",
+        "BNDX",
+        "TLT",
+        "IEF",
+        "SHY",
+        "IEI",
+        "GOVT",
+        "BIL",
+        "SGOV",
+        "LQD",
+        "HYG",
+        "JNK",
+        "EMB",
+        "TIP",
+        "MUB",
+        "VCIT",
+        "VCSH",
+        "ARKK",
+        "ARKG",
+        "TQQQ",
+        "SQQQ",
+        "SPXL",
+        "SPXS",
+        "UPRO",
+        "SH",
+        "PSQ",
+        "SDS",
+        "SSO",
+        "QLD",
+        "UVXY",
+        "VXX",
+        "SVXY",
+        "EWJ",
+        "EWZ",
+        "EWG",
+        "EWU",
+        "EWY",
+        "EWT",
+        "EWC",
+        "EWA",
+        "EWW",
+        "FXI",
+        "MCHI",
+        "KWEB",
+        "INDA",
+        "ASHR",
+        "IBIT",
+        "FBTC",
+        "GBTC",
+        "ETHA",
+        "BITO",
+        "MTUM",
+        "QUAL",
+        "USMV",
+        "VGT",
+        "VHT",
+        "VDE",
+        "VFH",
+        "VOX",
+        "VPU",
+        "VAW",
+        "VIS",
+        "VCR",
+        "VDC",
+        "IGV",
+        "CIBR",
+        "HACK",
+        "SKYY",
+        "BOTZ",
+        "ICLN",
+        "TAN",
+        "LIT",
+        "URA",
+        "COPX",
+        "SIL",
+        "REMX",
+    ]
 )
 
 
@@ -127,9 +272,12 @@ def norm_ticker(symbol: str) -> str:
     return symbol.strip().upper().replace("-", ".").replace("/", ".")
 
 
-def clean_legal_name(company: str) -> str:
+def clean_legal_name(company: str, etf: bool = False) -> str:
     """A listing's company name without the security it describes ("… Common Stock")."""
     name = re.sub(r"\s+", " ", company).strip()
+    if etf:
+        return name
+    name = re.sub(r"^d/b/a\s+|\s*\(d/b/a\)", "", name, flags=re.IGNORECASE)
     previous = None
     while previous != name:
         previous = name
@@ -191,7 +339,7 @@ def read_listings(kb: Path) -> dict[str, Row]:
             etf = item.get("ETF") == "Y"
             if not keep_security(symbol, item.get("Security Name") or "", etf):
                 continue
-            legal = clean_legal_name(item.get("Company Name") or item["Security Name"])
+            legal = clean_legal_name(item.get("Company Name") or item["Security Name"], etf)
             ticker = norm_ticker(symbol)
             rows[ticker] = Row(
                 ticker, legal_name=legal, exchange="NASDAQ", is_etf="1" if etf else ""
@@ -210,8 +358,8 @@ def read_listings(kb: Path) -> dict[str, Row]:
                 continue
             # The company column is sometimes cut short ("Coca"); the security name is not.
             legal = max(
-                clean_legal_name(item.get("Company Name") or security),
-                clean_legal_name(security),
+                clean_legal_name(item.get("Company Name") or security, etf),
+                clean_legal_name(security, etf),
                 key=len,
             )
             ticker = norm_ticker(symbol)

@@ -1,0 +1,725 @@
+"""Company and sector linking: which U.S.-listed companies and sectors a text touches, and why.
+
+``find_mentions`` finds every mention the knowledge base can explain: company names and their
+derived short forms, curated aliases (products, programs, brands, subsidiaries, people, former
+names), tickers written as ``$RTX``, ``(NYSE: RTX)``, ``RTX.N`` or ``(RTX)``, theme phrases and
+places. Candidates come from the knowledge base's automaton; this module decides which are real:
+
+* case: company names must be capitalised, short and acronym names and aliases match exactly;
+* ambiguity: a name that is also an ordinary word ("Apple", "Target") counts when it is
+  capitalised mid-sentence in running text, next to a company cue ("Target shares", "retailer
+  Target"), or when the company is named unambiguously elsewhere; a name that is also another
+  proper name ("Dow", "Sea") needs the cue or the confirmation;
+* context: an alias such as "Patriot" counts only near words of its domain ("missile", "air
+  defense") or when its company is named;
+* overlaps: the longest candidate wins ("Bank of America" over "America").
+
+``link_companies`` turns mentions into ``CompanyLink``s (role, relevance, evidence spans, a why)
+and ``SectorLink``s (from the linked companies' GICS classes and from theme phrases). Pure
+functions: the knowledge base is an argument.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from marketbrief.enrich.kb import (
+    INDIRECT_KINDS,
+    Alias,
+    AliasKind,
+    Ambiguity,
+    Company,
+    Hit,
+    KnowledgeBase,
+    Surface,
+    SurfaceKind,
+    Theme,
+    normalize_marks,
+    normalize_ticker,
+)
+from marketbrief.model import CompanyLink, CompanyRole, SectorLink, Span
+
+
+class MentionKind(enum.StrEnum):
+    NAME = "name"  # a company name from the company table
+    ALIAS = "alias"  # a curated alias
+    TICKER = "ticker"  # a ticker in one of the written forms
+    THEME = "theme"
+    PLACE = "place"
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One accepted mention: ``text[start:end]`` and what it stands for."""
+
+    start: int
+    end: int
+    kind: MentionKind
+    ticker: str | None = None
+    alias: Alias | None = None
+    theme: Theme | None = None
+    place_kind: str | None = None
+    how: str = ""  # for tickers: "cashtag", "exchange", "Reuters code", "parenthesised", "bare"
+
+    @property
+    def indirect(self) -> bool:
+        """Whether the mention names something other than the company itself."""
+        return self.alias is not None and self.alias.kind in INDIRECT_KINDS
+
+
+# ── ticker forms ─────────────────────────────────────────────────────────────────────────────
+
+_SYMBOL = r"[A-Z]{1,5}(?:[.\-/][A-Z])?"
+_CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,5}(?:[.\-][A-Za-z])?)(?![\w$])")
+_EXCHANGE = re.compile(
+    r"\b(?:NYSE(?:\s+(?:American|Arca|MKT))?|NASDAQ(?:GS|GM|CM)?|Nasdaq(?:GS|GM|CM)?|AMEX|"
+    r"Cboe(?:\s+BZX)?|CBOE|BATS|NYSEAMERICAN|NYSEARCA)\s*:\s*(" + _SYMBOL + r")(?![\w-])"
+)
+_RIC = re.compile(r"(?<![\w.$])([A-Z][A-Z0-9]{0,4})\.(?:N|O|OQ|A|K|P)(?![\w.])")
+_RIC_BRACKETED = re.compile(r"<([A-Z][A-Z0-9]{0,4})\.(?:N|O|OQ|A|K|P)>")
+_PARENS = re.compile(r"\((" + _SYMBOL + r"(?:\s*,\s*" + _SYMBOL + r")*)\)")
+_BARE = re.compile(r"(?<![\w$&.'/-])([A-Z]{2,5})(?![\w&'-]|\.[A-Za-z])")
+# What may stand between a company name and its own ticker: "Apple Inc. AAPL", "Apple (AAPL".
+_AFTER_NAME = re.compile(
+    r"[\s,]*(?:inc\.?|corp\.?|co\.?|ltd\.?|plc)?[\s,]*[(\[]?\s*(" + _SYMBOL + r")\b", re.I
+)
+
+# ── cues ─────────────────────────────────────────────────────────────────────────────────────
+
+# Words right after an ambiguous name that only a company takes ("Target shares", "Dow Inc").
+_STRONG_AFTER = frozenset(
+    [
+        "inc",
+        "inc.",
+        "corp",
+        "corp.",
+        "corporation",
+        "co",
+        "co.",
+        "company",
+        "ltd",
+        "plc",
+        "group",
+        "holdings",
+        "shares",
+        "share",
+        "stock",
+        "stocks",
+        "ceo",
+        "cfo",
+        "chief",
+        "spokesperson",
+        "spokesman",
+        "spokeswoman",
+        "shareholders",
+        "earnings",
+        "revenue",
+        "revenues",
+        "profit",
+        "profits",
+        "quarterly",
+        "q1",
+        "q2",
+        "q3",
+        "q4",
+        "fy",
+        "eps",
+        "guidance",
+        "upgraded",
+        "downgraded",
+        "valuation",
+    ]
+)
+# Words right after it that a company often takes but a person or a place may too ("said").
+_WEAK_AFTER = frozenset(
+    [
+        "said",
+        "says",
+        "reported",
+        "reports",
+        "posted",
+        "posts",
+        "announced",
+        "announces",
+        "beat",
+        "beats",
+        "missed",
+        "misses",
+        "raised",
+        "raises",
+        "cut",
+        "cuts",
+        "lowered",
+        "lowers",
+        "sees",
+        "expects",
+        "forecast",
+        "forecasts",
+        "sales",
+        "results",
+        "investors",
+        "stake",
+        "deal",
+        "acquisition",
+        "agreed",
+        "executive",
+        "executives",
+        "stores",
+        "rose",
+        "fell",
+        "jumped",
+        "slipped",
+        "dropped",
+        "gained",
+        "climbed",
+        "surged",
+        "tumbled",
+        "plunged",
+        "rallied",
+        "slumped",
+        "traded",
+        "trading",
+        "board",
+        "to",
+    ]
+)
+# Words right before it that show a company ("retailer Target", "Upgrades Apple").
+_STRONG_BEFORE = frozenset(
+    [
+        "upgrades",
+        "downgrades",
+        "maintains",
+        "reiterates",
+        "initiates",
+        "rival",
+        "rivals",
+        "peer",
+        "peers",
+        "owner",
+        "parent",
+        "maker",
+        "retailer",
+        "bank",
+        "lender",
+        "chipmaker",
+        "drugmaker",
+        "automaker",
+        "carmaker",
+        "airline",
+        "insurer",
+        "conglomerate",
+        "operator",
+        "giant",
+        "firm",
+        "company",
+    ]
+)
+_PAIR_BEFORE = frozenset({"shares of", "stake in", "coverage on", "analysts at", "analyst at"})
+_LEGAL_AFTER = re.compile(
+    r"\s*,?\s*(?:inc|corp|co|ltd|plc|llc|holdings|group|s\.a|n\.v|ag|se)\b\.?", re.I
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.&'-]*")
+_CONTEXT_WINDOW = 300
+
+
+def find_mentions(text: str, kb: KnowledgeBase, *, title: str | None = None) -> tuple[Mention, ...]:
+    """Every mention in ``text`` the knowledge base explains, in text order, none overlapping.
+
+    ``title`` helps decide ambiguous names (a company named in the title is confirmed for the
+    text) but its own mentions are not returned: spans point into ``text`` only.
+    """
+    confirmed = _strong_tickers(title, kb) if title else frozenset()
+    return _resolve(text, kb, confirmed)
+
+
+def _strong_tickers(text: str, kb: KnowledgeBase) -> frozenset[str]:
+    """Tickers named in ``text`` without doubt: no ambiguity, no context needed."""
+    groups = _candidate_groups(text, kb)
+    return frozenset(
+        s.ticker
+        for _, _, surfaces in groups
+        for s in surfaces
+        if s.ticker and _is_strong(s) and s.kind is not SurfaceKind.BLOCK
+    ) | frozenset(m.ticker for m in _ticker_mentions(text, kb) if m.ticker)
+
+
+def _is_strong(surface: Surface) -> bool:
+    return surface.ambiguity is None and not (surface.alias and surface.alias.context)
+
+
+def _resolve(text: str, kb: KnowledgeBase, confirmed: frozenset[str]) -> tuple[Mention, ...]:
+    groups = _candidate_groups(text, kb)
+    tickers = _ticker_mentions(text, kb)
+    # Tickers named without doubt anywhere confirm their ambiguous names and aliases elsewhere.
+    strong = set(confirmed) | {m.ticker for m in tickers if m.ticker}
+    for _, _, surfaces in groups:
+        strong.update(s.ticker for s in surfaces if s.ticker and _is_strong(s))
+    folded = normalize_marks(text).lower()
+    mentions: list[Mention] = list(tickers)
+    taken = [(m.start, m.end) for m in tickers]
+    for start, end, surfaces in groups:
+        if any(start < b and a < end for a, b in taken):
+            continue
+        chosen = _choose(text, folded, start, end, surfaces, frozenset(strong))
+        if not chosen:
+            continue
+        taken.append((start, end))
+        mentions.extend(_to_mention(start, end, s) for s in chosen)
+    mentions.extend(_tickers_after_names(text, kb, mentions))
+    mentions.extend(_bare_tickers(text, kb, [(m.start, m.end) for m in mentions]))
+    return tuple(sorted(mentions, key=lambda m: (m.start, m.end, m.ticker or "")))
+
+
+def _candidate_groups(text: str, kb: KnowledgeBase) -> list[tuple[int, int, list[Surface]]]:
+    """Case-checked candidates grouped by span, longest first, overlaps removed."""
+    plain = normalize_marks(text)
+    by_span: dict[tuple[int, int], list[Surface]] = {}
+    for hit in kb.scan(text):
+        if _case_ok(plain, hit):
+            by_span.setdefault((hit.start, hit.end), []).append(hit.surface)
+    ordered = sorted(by_span.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0]))
+    groups: list[tuple[int, int, list[Surface]]] = []
+    taken: list[tuple[int, int]] = []
+    for (start, end), surfaces in ordered:
+        if any(start < b and a < end for a, b in taken):
+            continue
+        taken.append((start, end))
+        groups.append((start, end, surfaces))
+    groups.sort(key=lambda g: g[0])
+    return groups
+
+
+def _case_ok(plain: str, hit: Hit) -> bool:
+    found = plain[hit.start : hit.end]
+    surface = hit.surface
+    if surface.kind is SurfaceKind.BLOCK:
+        return True
+    if surface.exact_case:
+        if found == normalize_marks(surface.text):
+            return True
+        # "Nio Inc" for NIO: an acronym name written as a word is fine before a legal form.
+        return (
+            surface.kind is SurfaceKind.COMPANY
+            and len(found) >= 3
+            and found == surface.text.capitalize()
+            and _LEGAL_AFTER.match(plain, hit.end) is not None
+        )
+    if surface.kind is SurfaceKind.THEME:
+        return True
+    # A company name: a proper noun, so capitalised as written or at least at its start.
+    return found == normalize_marks(surface.text) or found[0].isupper() or found[0].isdigit()
+
+
+def _choose(
+    text: str,
+    folded: str,
+    start: int,
+    end: int,
+    surfaces: Sequence[Surface],
+    strong: frozenset[str],
+) -> list[Surface]:
+    """The surfaces of one span that really apply here (empty: none does)."""
+    if any(s.kind is SurfaceKind.BLOCK for s in surfaces):
+        return []
+    accepted = [s for s in surfaces if _applies(text, folded, start, end, s, strong)]
+    # An alias whose context matched is the reading the context chose ("Stryker" near "army"
+    # is the General Dynamics vehicle, not the medical company).
+    contextual = [s for s in accepted if s.alias is not None and s.alias.context]
+    if contextual:
+        accepted = [s for s in accepted if s.kind is not SurfaceKind.COMPANY]
+    seen: set[str] = set()
+    result = []
+    for s in sorted(accepted, key=lambda s: (s.kind is not SurfaceKind.COMPANY, -s.strength)):
+        key = s.ticker or f"{s.kind}:{s.text}"
+        if key not in seen:
+            seen.add(key)
+            result.append(s)
+    return result
+
+
+def _applies(
+    text: str, folded: str, start: int, end: int, surface: Surface, strong: frozenset[str]
+) -> bool:
+    if surface.kind in (SurfaceKind.THEME, SurfaceKind.PLACE):
+        return True
+    if surface.unless and _neighbour_words(folded, start, end) & surface.unless:
+        return False
+    confirmed = surface.ticker is not None and surface.ticker in strong
+    alias = surface.alias
+    if (
+        alias is not None
+        and alias.context
+        and not confirmed
+        and not _context_near(folded, start, end, alias.context)
+    ):
+        return False
+    level = surface.ambiguity
+    if level is None or confirmed:
+        return True
+    cue = _cue(text, start, end)
+    if cue == "strong":
+        return True
+    if level is Ambiguity.NAME:
+        return False
+    # An ordinary word: a weak cue, or capitalised where capitals say "name".
+    if cue == "weak":
+        return True
+    if text[start:end] != normalize_marks(surface.text):
+        return False
+    if _title_case_line(text, start, end):
+        # In a headline every word is capitalised; its first word is the subject, and in
+        # market news a large company is the likely subject ("Apple Reopens China Stores").
+        return _line_start(text, start) and surface.strength >= 3
+    return not _sentence_initial(text, start)
+
+
+def _neighbour_words(folded: str, start: int, end: int) -> set[str]:
+    before = _WORD.findall(folded[max(0, start - 30) : start])
+    after = _WORD.findall(folded[end : end + 30])
+    words = set()
+    if before:
+        words.add(before[-1].strip(".,'"))
+    if after:
+        words.add(after[0].strip(".,'"))
+    return words
+
+
+@functools.lru_cache(maxsize=512)
+def _context_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)")
+
+
+def _context_near(folded: str, start: int, end: int, words: tuple[str, ...]) -> bool:
+    lo = max(0, start - _CONTEXT_WINDOW)
+    hi = min(len(folded), end + _CONTEXT_WINDOW)
+    window = folded[lo:start] + " " + folded[end:hi]
+    return _context_pattern(words).search(window) is not None
+
+
+def _cue(text: str, start: int, end: int) -> str | None:
+    """ "strong" or "weak" when the words next to a name show it is a company, else None."""
+    after = text[end : end + 40]
+    after = re.sub(r"^['’]s\b", "", after)
+    if re.match(r"\s*\((?:NYSE|NASDAQ|Nasdaq)", after):
+        return "strong"
+    found = None
+    word = _WORD.match(after.lstrip(" ,"))
+    if word is not None and after[: len(after) - len(after.lstrip(" ,"))].count(",") <= 1:
+        next_word = word.group(0).lower().rstrip(".,")
+        if next_word in _STRONG_AFTER:
+            return "strong"
+        if next_word in _WEAK_AFTER:
+            found = "weak"
+    head = text[max(0, start - 40) : start]
+    before = _WORD.findall(head)
+    if before and head.rstrip()[-1:].isalnum():  # the word right before, no punctuation between
+        last = before[-1].lower()
+        pair = " ".join(w.lower() for w in before[-2:])
+        if last in _STRONG_BEFORE or pair in _PAIR_BEFORE:
+            return "strong"
+    return found
+
+
+def _line_start(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and text[i] in " \t\"'“‘([*-–—•":
+        i -= 1
+    return i < 0 or text[i] == "\n"
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and (text[i].isspace() or text[i] in "\"'“‘([*-–—•"):
+        i -= 1
+    return i < 0 or text[i] in ".!?:;\n"
+
+
+def _title_case_line(text: str, start: int, end: int) -> bool:
+    """Whether the line around the mention is written in Title Case (a headline)."""
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    line = text[lo : hi if hi >= 0 else len(text)]
+    words = [w for w in _WORD.findall(line[: start - lo] + " " + line[end - lo :]) if len(w) >= 4]
+    if len(words) < 3:
+        return True  # too short to tell: treat like a headline, ask for a cue
+    capitals = sum(1 for w in words if w[0].isupper())
+    return capitals / len(words) >= 0.7
+
+
+def _to_mention(start: int, end: int, surface: Surface) -> Mention:
+    if surface.kind is SurfaceKind.THEME:
+        return Mention(start, end, MentionKind.THEME, theme=surface.theme)
+    if surface.kind is SurfaceKind.PLACE:
+        return Mention(start, end, MentionKind.PLACE, place_kind=surface.place_kind)
+    if surface.kind is SurfaceKind.ALIAS:
+        return Mention(start, end, MentionKind.ALIAS, ticker=surface.ticker, alias=surface.alias)
+    return Mention(start, end, MentionKind.NAME, ticker=surface.ticker)
+
+
+def _lookup_ticker(symbol: str, kb: KnowledgeBase) -> tuple[str, Alias | None] | None:
+    ticker = normalize_ticker(symbol)
+    if ticker in kb.companies:
+        return ticker, None
+    former = kb.former_tickers.get(ticker)
+    if former is not None:
+        return former.ticker, former
+    return None
+
+
+def _ticker_mentions(text: str, kb: KnowledgeBase) -> list[Mention]:
+    """Tickers written as tickers: cashtags, exchange prefixes, Reuters codes, parentheses."""
+    found: dict[tuple[int, int], Mention] = {}
+
+    def add(start: int, end: int, symbol: str, how: str, check_acronym: bool = False) -> None:
+        if check_acronym and normalize_ticker(symbol) in kb.acronyms:
+            return
+        known = _lookup_ticker(symbol, kb)
+        if known is not None and (start, end) not in found:
+            ticker, former = known
+            found[(start, end)] = Mention(
+                start, end, MentionKind.TICKER, ticker=ticker, alias=former, how=how
+            )
+
+    for m in _CASHTAG.finditer(text):
+        add(m.start(), m.end(), m.group(1), "cashtag")
+    for m in _EXCHANGE.finditer(text):
+        add(m.start(1), m.end(1), m.group(1), "exchange")
+    for m in _RIC_BRACKETED.finditer(text):
+        add(m.start(1), m.end(0) - 1, m.group(1), "Reuters code")
+    for m in _RIC.finditer(text):
+        if len(m.group(1)) >= 2:
+            add(m.start(), m.end(), m.group(1), "Reuters code")
+    for m in _PARENS.finditer(text):
+        for sym in re.finditer(_SYMBOL, m.group(1)):
+            start = m.start(1) + sym.start()
+            if not any(a <= start < b for a, b in found):
+                add(start, start + len(sym.group(0)), sym.group(0), "parenthesised", True)
+    return sorted(found.values(), key=lambda m: m.start)
+
+
+def _tickers_after_names(
+    text: str, kb: KnowledgeBase, mentions: Iterable[Mention]
+) -> list[Mention]:
+    """A company's own ticker written bare right after its name ("American Airlines AAL")."""
+    mentions = list(mentions)
+    taken = [(m.start, m.end) for m in mentions]
+    extra: list[Mention] = []
+    for m in mentions:
+        if m.kind is not MentionKind.NAME or m.ticker is None:
+            continue
+        after = _AFTER_NAME.match(text, m.end)
+        if after is None or after.start(1) - m.end > 12:
+            continue
+        symbol = after.group(1)
+        if symbol != symbol.upper() or normalize_ticker(symbol) != m.ticker:
+            continue
+        span = (after.start(1), after.end(1))
+        if any(span[0] < b and a < span[1] for a, b in taken):
+            continue
+        taken.append(span)
+        extra.append(Mention(span[0], span[1], MentionKind.TICKER, ticker=m.ticker, how="bare"))
+    return extra
+
+
+def _bare_tickers(text: str, kb: KnowledgeBase, taken: list[tuple[int, int]]) -> list[Mention]:
+    """Tickers of larger companies written bare in running text ("AMD", "NVDA shares")."""
+    letters = [c for c in text if c.isalpha()]
+    if letters and sum(c.isupper() for c in letters) > 0.5 * len(letters):
+        return []  # a shouted text: every word looks like a ticker
+    found = []
+    for m in _BARE.finditer(text):
+        symbol = m.group(1)
+        if len(symbol) < 3 or symbol in kb.acronyms:
+            continue
+        company = kb.companies.get(symbol)
+        if (
+            company is None
+            or company.is_etf
+            or not (company.sp500 or (company.rank or 10**6) <= 1000)
+        ):
+            continue
+        if any(m.start() < b and a < m.end() for a, b in taken):
+            continue
+        found.append(Mention(m.start(), m.end(), MentionKind.TICKER, ticker=symbol, how="bare"))
+    return found
+
+
+# ── links ────────────────────────────────────────────────────────────────────────────────────
+
+_INDIRECT_WEIGHT = 0.6
+_PARTNER_WEIGHT = 0.4
+
+
+@dataclass(slots=True)
+class _Tally:
+    company: Company
+    mentions: list[Mention]
+    in_title: bool = False
+    title_direct: bool = False
+
+    @property
+    def direct(self) -> bool:
+        return self.title_direct or any(not m.indirect for m in self.mentions)
+
+
+def link_companies(
+    text: str, kb: KnowledgeBase, *, title: str | None = None
+) -> tuple[tuple[CompanyLink, ...], tuple[SectorLink, ...]]:
+    """The companies and sectors ``text`` touches, most relevant first.
+
+    A company named (by name, short name, former name or ticker) is ``primary`` when it is the
+    most prominent one (in the title, named first or most) and ``mentioned`` otherwise; one
+    reached only through a product, program, brand, subsidiary, person or partner is
+    ``indirect``, with the alias's why. Spans point into ``text``; ``title`` counts for
+    prominence but its spans are not reported.
+    """
+    mentions = find_mentions(text, kb, title=title)
+    title_mentions = find_mentions(title, kb, title=text) if title else ()
+    tallies: dict[str, _Tally] = {}
+    for m in mentions:
+        company = kb.companies.get(m.ticker) if m.ticker else None
+        if company is not None:
+            tallies.setdefault(company.ticker, _Tally(company, [])).mentions.append(m)
+    for m in title_mentions:
+        company = kb.companies.get(m.ticker) if m.ticker else None
+        if company is not None:
+            tally = tallies.setdefault(company.ticker, _Tally(company, []))
+            tally.in_title = True
+            tally.title_direct = tally.title_direct or not m.indirect
+    if not tallies:
+        return (), _link_sectors((), mentions, title_mentions)
+    scores = {t: _prominence(tally, len(text), tallies.values()) for t, tally in tallies.items()}
+    ranked = sorted(tallies, key=lambda t: (-scores[t], _first(tallies[t]), t))
+    primary = next((t for t in ranked if tallies[t].direct), None)
+    links = []
+    for ticker in ranked:
+        tally = tallies[ticker]
+        if ticker == primary:
+            role = CompanyRole.PRIMARY
+        elif tally.direct:
+            role = CompanyRole.MENTIONED
+        else:
+            role = CompanyRole.INDIRECT
+        links.append(
+            CompanyLink(
+                ticker=ticker,
+                name=tally.company.name,
+                exchange=tally.company.exchange,
+                role=role,
+                relevance=round(scores[ticker], 4),
+                why=_why(tally, text),
+                mentions=tuple(Span(m.start, m.end, text[m.start : m.end]) for m in tally.mentions),
+            )
+        )
+    return tuple(links), _link_sectors(links, mentions, title_mentions, kb)
+
+
+def _first(tally: _Tally) -> int:
+    return tally.mentions[0].start if tally.mentions else -1
+
+
+def _prominence(tally: _Tally, length: int, everyone: Iterable[_Tally]) -> float:
+    """Relevance in 0..1: in the title, share of all mentions, how early the first one is."""
+    most = max((len(t.mentions) for t in everyone), default=0) or 1
+    share = len(tally.mentions) / most
+    early = 1.0 - tally.mentions[0].start / max(length, 1) if tally.mentions else 0.0
+    score = 0.35 * tally.in_title + 0.35 * share + 0.30 * early
+    if not tally.direct:
+        partner = all(m.alias and m.alias.kind is AliasKind.PARTNER for m in tally.mentions)
+        score *= _PARTNER_WEIGHT if partner else _INDIRECT_WEIGHT
+    return max(0.01, min(1.0, score))
+
+
+def _why(tally: _Tally, text: str) -> str:
+    company = tally.company
+    direct = [m for m in tally.mentions if not m.indirect]
+    if direct or tally.title_direct:
+        parts = []
+        if tally.title_direct:
+            parts.append("named in the title")
+        for m in direct[:1]:
+            shown = text[m.start : m.end]
+            if m.kind is MentionKind.TICKER:
+                parts.append(f"ticker {shown} ({m.how})")
+            elif m.alias is not None:
+                parts.append(f"“{shown}”: {m.alias.why}")
+            else:
+                parts.append(f"named as “{shown}”")
+        if len(tally.mentions) > 1:
+            parts.append(f"{len(tally.mentions)} mentions")
+        return f"{company.name} ({company.ticker}): " + "; ".join(parts)
+    reasons: list[str] = []
+    for m in tally.mentions:
+        if m.alias is not None and m.alias.why not in reasons:
+            reasons.append(m.alias.why)
+    if not reasons and tally.in_title:
+        reasons.append("reached through the title")
+    return "; ".join(reasons)
+
+
+def _link_sectors(
+    links: Sequence[CompanyLink],
+    mentions: Sequence[Mention],
+    title_mentions: Sequence[Mention],
+    kb: KnowledgeBase | None = None,
+) -> tuple[SectorLink, ...]:
+    """Sectors from the linked companies' GICS classes and from theme phrases."""
+    relevance: dict[str, float] = {}
+    reasons: dict[str, list[str]] = {}
+
+    def add(name: str, score: float, reason: str) -> None:
+        if name in relevance:
+            relevance[name] = min(1.0, max(relevance[name], score) + 0.1)
+        else:
+            relevance[name] = score
+        bucket = reasons.setdefault(name, [])
+        if reason not in bucket:
+            bucket.append(reason)
+
+    by_class: dict[tuple[str, str], list[CompanyLink]] = {}
+    for link in links:
+        company = kb.companies.get(link.ticker) if kb is not None else None
+        if company is None:
+            continue
+        if company.sector:
+            by_class.setdefault(("sector", company.sector), []).append(link)
+        if company.industry:
+            by_class.setdefault(("sub-industry", company.industry), []).append(link)
+    for (level, name), members in by_class.items():
+        weight = 1.0 if level == "sector" else 0.9
+        score = max(
+            m.relevance * (1.0 if m.role is not CompanyRole.INDIRECT else 0.8) for m in members
+        )
+        tickers = ", ".join(m.ticker for m in members[:5])
+        add(name, score * weight, f"GICS {level} of {tickers}")
+
+    themes: dict[str, list[Mention]] = {}
+    for m in mentions:
+        if m.theme is not None:
+            themes.setdefault(m.theme.phrase.lower(), []).append(m)
+    titled = {m.theme.phrase.lower() for m in title_mentions if m.theme is not None}
+    for phrase in titled:
+        themes.setdefault(phrase, [])
+    theme_by_phrase = {
+        m.theme.phrase.lower(): m.theme for m in (*mentions, *title_mentions) if m.theme
+    }
+    for phrase, hits in themes.items():
+        theme = theme_by_phrase[phrase]
+        score = min(0.9, 0.25 + 0.15 * len(hits) + (0.25 if phrase in titled else 0.0))
+        count = f" ×{len(hits)}" if len(hits) > 1 else ""
+        reason = f"“{theme.phrase}”{count}: {theme.why}"
+        if theme.industry:
+            add(theme.industry, score, reason)
+            add(theme.sector, score * 0.9, reason)
+        else:
+            add(theme.sector, score, reason)
+    ordered = sorted(relevance, key=lambda n: (-relevance[n], n))
+    return tuple(
+        SectorLink(name, round(relevance[name], 4), "; ".join(reasons[name][:4]))
+        for name in ordered
+    )

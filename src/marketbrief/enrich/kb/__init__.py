@@ -1,0 +1,679 @@
+"""The securities knowledge base: U.S.-listed companies, their aliases, themes and places.
+
+Everything here is reference data read once from the package's ``data/`` folder (see
+``data/SOURCES.md``) and held in one frozen ``KnowledgeBase``: the company table built by
+``scripts/build_kb.py`` from public listing files, and the hand-curated tables (aliases of
+products, programs, brands, subsidiaries and people; theme phrases that point at a sector; words
+that are company names but also ordinary words; a gazetteer of places; acronyms that are not
+tickers). ``load_kb`` builds it, including one Aho-Corasick automaton over every surface form, and
+caches the result so that a process pays for that once.
+
+``KnowledgeBase.scan`` finds candidate surface forms in a text (word-boundary checked, case
+folded); deciding which candidates are real mentions is the linker's job
+(``marketbrief.enrich.companies``).
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import functools
+import io
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import ahocorasick
+
+from marketbrief.errors import ConfigError, InvalidInputError
+
+# ── records ──────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class Company:
+    """One listed security: a common stock (or ADS) or a major ETF."""
+
+    ticker: str  # share classes with a dot: BRK.B
+    name: str  # short display name: "Apple"
+    legal_name: str  # "Apple Inc."
+    exchange: str | None  # NYSE, NASDAQ, NYSE American, NYSE Arca, Cboe BZX
+    cik: int | None  # SEC Central Index Key
+    sector: str | None  # GICS sector (S&P 500 members; others when the name says it)
+    industry: str | None  # GICS sub-industry (S&P 500 members)
+    is_etf: bool = False
+    sp500: bool = False
+    rank: int | None = None  # position in the SEC ticker list, roughly by market value
+
+
+class AliasKind(enum.StrEnum):
+    """How an alias points at its company; decides whether the link is direct or indirect."""
+
+    BRAND = "brand"
+    PRODUCT = "product"
+    PROGRAM = "program"  # a government or defense program the company builds for
+    SUBSIDIARY = "subsidiary"
+    PERSON = "person"  # a chief executive or founder
+    PARTNER = "partner"  # a private company whose news moves this listed one
+    FORMER_NAME = "former_name"  # the company itself, as it used to be called
+    FORMER_TICKER = "former_ticker"
+    NAME = "name"  # another name of the company itself (abbreviation, common spelling)
+
+
+# Aliases of these kinds name something other than the company: links through them are indirect.
+INDIRECT_KINDS = frozenset(
+    {
+        AliasKind.BRAND,
+        AliasKind.PRODUCT,
+        AliasKind.PROGRAM,
+        AliasKind.SUBSIDIARY,
+        AliasKind.PERSON,
+        AliasKind.PARTNER,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """A hand-curated name that points at a company, and why."""
+
+    alias: str  # as written; matched with this exact case
+    ticker: str  # "" for an operator's "never link this" row
+    kind: AliasKind
+    why: str
+    # Words of which one must occur near the alias (or the company be named) for it to count:
+    # "Patriot" needs "missile", "air defense", … so that the football team is not RTX.
+    context: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """A phrase that points at a GICS sector (and optionally a GICS industry), and why."""
+
+    phrase: str  # matched case-insensitively unless it has capitals ("Fed", "OPEC")
+    sector: str
+    industry: str | None
+    why: str
+
+
+class Ambiguity(enum.StrEnum):
+    """How much a company name that is also something else needs before it counts."""
+
+    COMMON = "common"  # an ordinary word ("Apple", "Target"): capitalised mid-sentence is enough
+    NAME = "name"  # another proper name ("Dow" the index): needs a cue or the company confirmed
+    NEVER = "never"  # alone it almost never means the company ("American", "S&P"): not a name
+
+
+class SurfaceKind(enum.StrEnum):
+    COMPANY = "company"  # a name derived from the company table
+    ALIAS = "alias"  # a curated alias
+    THEME = "theme"
+    PLACE = "place"
+    BLOCK = "block"  # an operator's "never link this" alias
+
+
+@dataclass(frozen=True, slots=True)
+class Surface:
+    """One string the automaton can find, and what it stands for."""
+
+    text: str  # as written in the knowledge base
+    kind: SurfaceKind
+    ticker: str | None = None
+    alias: Alias | None = None
+    theme: Theme | None = None
+    place_kind: str | None = None  # country | us_state | city | region
+    strength: int = 0  # 3 legal or display name, 2 derived short form, 4 curated alias
+    ambiguity: Ambiguity | None = None
+    exact_case: bool = False  # the text must match ``text`` character for character
+    unless: frozenset[str] = frozenset()  # neighbouring words that rule this reading out
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A candidate surface form found in a text: ``text[start:end]`` folds to ``surface.text``."""
+
+    start: int
+    end: int
+    surface: Surface
+
+
+# ── the knowledge base ───────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, eq=False)
+class KnowledgeBase:
+    """All reference data the enrichers need; built by ``load_kb``, never changed after."""
+
+    companies: Mapping[str, Company]
+    aliases: tuple[Alias, ...]
+    themes: tuple[Theme, ...]
+    places: Mapping[str, str]  # place name → kind
+    ambiguous: Mapping[str, Ambiguity]  # folded word → how ambiguous
+    unless: Mapping[str, frozenset[str]]  # folded word → neighbours that rule the company out
+    acronyms: frozenset[str]  # upper-case tokens that are not tickers in running text
+    former_tickers: Mapping[str, Alias]  # "FB" → the alias row that maps it to META
+    _automaton: Any = field(repr=False)
+    _surfaces: Mapping[str, tuple[Surface, ...]] = field(repr=False)
+    _search_index: tuple[tuple[str, str], ...] = field(repr=False)  # (folded name, ticker)
+
+    def company(self, ticker: str) -> Company | None:
+        """The company listed under ``ticker`` ("brk-b", "$AAPL" work too), else ``None``."""
+        return self.companies.get(normalize_ticker(ticker))
+
+    def search(self, text: str, *, limit: int = 10) -> list[Company]:
+        """Companies a person typing ``text`` most likely means, best first.
+
+        A ticker match comes first, then exact names and aliases ("Apple", "Tim Cook",
+        "Facebook"), then names that begin with the text, then names with a word that does.
+        Ties go to S&P 500 members, then to larger companies.
+        """
+        query = fold(" ".join(text.split()))
+        if not query:
+            return []
+        found: dict[str, int] = {}
+        exact = self.company(query)
+        if exact is not None:
+            found[exact.ticker] = 0
+        for surface in self._surfaces.get(query, ()):
+            if surface.ticker and surface.kind in (SurfaceKind.COMPANY, SurfaceKind.ALIAS):
+                found.setdefault(surface.ticker, 1)
+        prefix = re.compile(r"(?:^|\W)" + re.escape(query))
+        for name, ticker in self._search_index:
+            if ticker in found:
+                continue
+            if name.startswith(query):
+                found[ticker] = 2
+            elif prefix.search(name):
+                found[ticker] = 3
+        ranked = sorted(
+            (self.companies[t] for t in found if t in self.companies),
+            key=lambda c: (found[c.ticker], not c.sp500, c.rank or 10**6, c.ticker),
+        )
+        return ranked[:limit]
+
+    def scan(self, text: str) -> tuple[Hit, ...]:
+        """Every surface form in ``text`` that starts and ends on a word boundary.
+
+        Matching is case-insensitive here (apostrophes and dashes folded too); hits overlap
+        freely. Which hits are real mentions (case, context, overlaps) the caller decides.
+        """
+        folded = fold(text)
+        hits: list[Hit] = []
+        for last, key in self._automaton.iter(folded):
+            start = last - len(key) + 1
+            end = last + 1
+            if not _on_boundary(folded, start, end):
+                continue
+            hits.extend(Hit(start, end, surface) for surface in self._surfaces[key])
+        return tuple(hits)
+
+
+def normalize_ticker(ticker: str) -> str:
+    """One spelling of a ticker: upper case, no ``$``, share classes with a dot (BRK.B)."""
+    return ticker.strip().lstrip("$").upper().replace("-", ".").replace("/", ".")
+
+
+# Folding keeps every offset: each character maps to exactly one character.
+_FOLD_TABLE = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "`": "'",
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+        "\u00a0": " ",
+    }
+)
+
+
+def normalize_marks(text: str) -> str:
+    """``text`` with typographic apostrophes, dashes and no-break spaces made plain.
+
+    The result has the same length: offsets into it are offsets into ``text``.
+    """
+    return text if text.isascii() else text.translate(_FOLD_TABLE)
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` with one output character per input character (offsets survive)."""
+    if text.isascii():
+        return text.lower()
+    text = text.translate(_FOLD_TABLE)
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    # A few characters lower-case to two ("İ"); keep those as they are.
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _on_boundary(folded: str, start: int, end: int) -> bool:
+    before = folded[start - 1] if start > 0 else " "
+    after = folded[end] if end < len(folded) else " "
+    # "&" and "'" join words inside names ("AT&T", "Macy's"): a hit must not start after one.
+    if (
+        before.isalnum()
+        or before in "&_"
+        or (before == "'" and start > 1 and folded[start - 2].isalnum())
+    ):
+        return False
+    return not (after.isalnum() or after in "&_")
+
+
+# ── loading ──────────────────────────────────────────────────────────────────────────────────
+
+_DATA = "data"
+
+# Trailing words that describe a company rather than name it: "Agilent Technologies" is also
+# called "Agilent". Stripped only when something distinctive is left (see _derived_names).
+_DESCRIPTORS = frozenset(
+    [
+        "group",
+        "holdings",
+        "holding",
+        "technologies",
+        "technology",
+        "pharmaceuticals",
+        "pharmaceutical",
+        "pharma",
+        "therapeutics",
+        "corporation",
+        "companies",
+        "company",
+        "international",
+        "industries",
+        "systems",
+        "enterprises",
+        "brands",
+        "worldwide",
+        "global",
+        "incorporated",
+        "communications",
+        "solutions",
+        "resources",
+        "motor",
+        "platforms",
+        "networks",
+        "hotels",
+        "resorts",
+        "entertainment",
+        "airways",
+        "automotive",
+        "foods",
+        "stores",
+        "restaurants",
+        "biosciences",
+        "sciences",
+        "laboratories",
+        "semiconductor",
+        "semiconductors",
+        "energy",
+        "financial",
+    ]
+)
+# Long descriptors that news shortens: "Acadia Pharmaceuticals" is also "Acadia Pharma".
+_SHORTENED = (("Pharmaceuticals", "Pharma"), ("Technologies", "Tech"), ("International", "Intl"))
+_LEGAL_TAIL = re.compile(
+    r"(?:[\s,]+(?:(?:and|&)\s+co(?:mpany)?|inc|incorporated|corp|corporation|co|company|ltd|"
+    r"limited|plc|llc|l\.?p|n\.?v|s\.?a|ag|se|the|new))+\.?$",
+    re.IGNORECASE,
+)
+# Rank under which a one-word short name is trusted without a cue (bigger companies are the
+# ones news means by the bare word; the long tail is full of ordinary words: "Compass", "Hope").
+_TRUSTED_RANK = 2000
+
+
+@functools.cache
+def _load_default() -> KnowledgeBase:
+    return _build(extra_aliases=())
+
+
+@functools.lru_cache(maxsize=8)
+def _load_with_extra(path: Path, stamp: tuple[int, int]) -> KnowledgeBase:
+    del stamp  # part of the cache key only: a changed file is read again
+    return _build(extra_aliases=tuple(_read_aliases(path.read_text(encoding="utf-8"), str(path))))
+
+
+def load_kb(extra: Path | None = None) -> KnowledgeBase:
+    """The knowledge base from the package data, plus an operator's own aliases file.
+
+    ``extra`` is a CSV in the format of ``data/aliases.csv`` (alias, ticker, kind, why,
+    context); its rows add aliases or replace every packaged row of the same alias (compared
+    case-insensitively); a row with an empty ticker stops that alias, or that company name,
+    from linking at all. The result is cached per file version: call it freely.
+    """
+    if extra is None:
+        return _load_default()
+    try:
+        info = extra.stat()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the aliases file: {exc.strerror}", key=str(extra)) from exc
+    return _load_with_extra(extra.resolve(), (info.st_mtime_ns, info.st_size))
+
+
+def _data_text(name: str) -> str:
+    return (resources.files(__name__) / _DATA / name).read_text(encoding="utf-8")
+
+
+def _rows(text: str, source: str, required: Iterable[str]) -> Iterator[dict[str, str]]:
+    """The rows of a curated CSV file; lines starting with ``#`` are comments."""
+    lines = [line for line in text.splitlines() if not line.startswith("#")]
+    reader = csv.DictReader(lines)
+    missing = set(required) - set(reader.fieldnames or ())
+    if missing:
+        raise InvalidInputError(f"missing columns: {', '.join(sorted(missing))}", key=source)
+    for row in reader:
+        yield {k: (v or "").strip() for k, v in row.items() if k is not None}
+
+
+def _lines(text: str) -> Iterator[str]:
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            yield line
+
+
+def _read_companies(text: str) -> dict[str, Company]:
+    # Positional reading: this table has thousands of rows and is read on every start.
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    missing = {"ticker", "name", "legal_name"} - set(header)
+    if missing:
+        raise InvalidInputError(f"missing columns: {', '.join(sorted(missing))}", key="companies")
+    col = {name: header.index(name) for name in header}
+    width = len(header)
+
+    def get(row: list[str], name: str) -> str:
+        i = col.get(name)
+        return row[i] if i is not None and i < len(row) else ""
+
+    companies: dict[str, Company] = {}
+    for row in reader:
+        if not row or row[0].startswith("#"):
+            continue
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        ticker = normalize_ticker(row[col["ticker"]])
+        name, legal = row[col["name"]], row[col["legal_name"]]
+        cik, rank = get(row, "cik"), get(row, "rank")
+        companies[ticker] = Company(
+            ticker=ticker,
+            name=name or legal or ticker,
+            legal_name=legal or name or ticker,
+            exchange=get(row, "exchange") or None,
+            cik=int(cik) if cik else None,
+            sector=get(row, "sector") or None,
+            industry=get(row, "industry") or None,
+            is_etf=get(row, "is_etf") == "1",
+            sp500=get(row, "sp500") == "1",
+            rank=int(rank) if rank else None,
+        )
+    return companies
+
+
+def _read_aliases(text: str, source: str) -> Iterator[Alias]:
+    for row in _rows(text, source, ("alias", "ticker", "kind", "why")):
+        try:
+            kind = AliasKind(row["kind"] or "name")
+        except ValueError:
+            raise InvalidInputError(
+                f"unknown alias kind {row['kind']!r} for {row['alias']!r}", key=source
+            ) from None
+        context = tuple(w.strip().lower() for w in row.get("context", "").split("|") if w.strip())
+        ticker = normalize_ticker(row["ticker"]) if row["ticker"] else ""
+        yield Alias(row["alias"], ticker, kind, row["why"], context)
+
+
+def _read_themes(text: str) -> Iterator[Theme]:
+    for row in _rows(text, "themes.csv", ("phrase", "sector", "why")):
+        yield Theme(row["phrase"], row["sector"], row.get("industry") or None, row["why"])
+
+
+def _merge_aliases(base: Iterable[Alias], extra: Iterable[Alias]) -> tuple[Alias, ...]:
+    extra = tuple(extra)
+    replaced = {fold(a.alias) for a in extra}
+    return tuple(a for a in base if fold(a.alias) not in replaced) + extra
+
+
+def _build(extra_aliases: tuple[Alias, ...]) -> KnowledgeBase:
+    companies = _read_companies(_data_text("companies.csv"))
+    aliases = _merge_aliases(_read_aliases(_data_text("aliases.csv"), "aliases.csv"), extra_aliases)
+    unknown = sorted({a.ticker for a in aliases if a.ticker and a.ticker not in companies})
+    if unknown:
+        raise InvalidInputError(
+            f"aliases name unknown tickers: {', '.join(unknown)}", key="aliases"
+        )
+    themes = tuple(_read_themes(_data_text("themes.csv")))
+    ambiguous: dict[str, Ambiguity] = {}
+    unless: dict[str, frozenset[str]] = {}
+    for row in _rows(_data_text("ambiguous.csv"), "ambiguous.csv", ("word", "level")):
+        try:
+            ambiguous[fold(row["word"])] = Ambiguity(row["level"])
+        except ValueError:
+            raise InvalidInputError(
+                f"unknown level {row['level']!r} for {row['word']!r}", key="ambiguous.csv"
+            ) from None
+        words = frozenset(w.strip().lower() for w in row.get("unless_near", "").split("|"))
+        unless[fold(row["word"])] = words - {""}
+    places = {
+        row["name"]: row["kind"]
+        for row in _rows(_data_text("places.csv"), "places.csv", ("name", "kind"))
+    }
+    acronyms = frozenset(
+        w.upper() for line in _lines(_data_text("acronyms.txt")) for w in line.split()
+    )
+
+    surfaces = _company_surfaces(companies, ambiguous, unless)
+    blocked = {fold(a.alias) for a in aliases if not a.ticker}
+    for key in blocked:
+        surfaces[key] = [Surface(key, SurfaceKind.BLOCK, strength=9)]
+    for a in aliases:
+        if a.ticker:
+            key = fold(a.alias)
+            level = _alias_ambiguity(ambiguous.get(key))
+            surfaces.setdefault(key, []).append(
+                Surface(
+                    a.alias,
+                    SurfaceKind.ALIAS,
+                    ticker=a.ticker,
+                    alias=a,
+                    strength=4,
+                    ambiguity=level,
+                    # Short, acronym, ambiguous and context-bound aliases must match as written;
+                    # "Microstrategy" for "MicroStrategy" is still the company.
+                    exact_case=(
+                        len(a.alias) <= 4
+                        or a.alias.isupper()
+                        or level is not None
+                        or bool(a.context)
+                        or a.kind is AliasKind.FORMER_TICKER
+                    ),
+                    unless=unless.get(key, frozenset()),
+                )
+            )
+    for t in themes:
+        surfaces.setdefault(fold(t.phrase), []).append(
+            Surface(t.phrase, SurfaceKind.THEME, theme=t, exact_case=t.phrase != t.phrase.lower())
+        )
+    for name, kind in places.items():
+        surfaces.setdefault(fold(name), []).append(
+            Surface(name, SurfaceKind.PLACE, place_kind=kind, exact_case=True)
+        )
+
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
+    frozen: dict[str, tuple[Surface, ...]] = {}
+    for key, items in surfaces.items():
+        if not key:
+            continue
+        frozen[key] = tuple(items)
+        automaton.add_word(key, key)
+    automaton.make_automaton()
+
+    index = tuple(
+        sorted(
+            {(fold(c.name), c.ticker) for c in companies.values()}
+            | {(fold(c.legal_name), c.ticker) for c in companies.values()}
+        )
+    )
+    return KnowledgeBase(
+        companies=MappingProxyType(companies),
+        aliases=aliases,
+        themes=themes,
+        places=MappingProxyType(places),
+        ambiguous=MappingProxyType(ambiguous),
+        unless=MappingProxyType(unless),
+        acronyms=acronyms,
+        former_tickers=MappingProxyType(
+            {a.alias.upper(): a for a in aliases if a.kind is AliasKind.FORMER_TICKER and a.ticker}
+        ),
+        _automaton=automaton,
+        _surfaces=MappingProxyType(frozen),
+        _search_index=index,
+    )
+
+
+def _company_surfaces(
+    companies: Mapping[str, Company],
+    ambiguous: Mapping[str, Ambiguity],
+    unless: Mapping[str, frozenset[str]],
+) -> dict[str, list[Surface]]:
+    """Surface forms of every company name: one winner per folded string.
+
+    Two companies can yield the same string (share classes, look-alike names): the stronger
+    form wins, then the S&P 500 member, then the larger company. A one-word name that two
+    unrelated companies share goes to the S&P 500 member when exactly one of them is, else to
+    neither ("Prudential": Prudential Financial, not Prudential plc).
+    """
+    # key → (order, text, ticker, strength, trusted); Surfaces are made for winners only.
+    best: dict[str, tuple[tuple[int, int, int], str, str, int, bool]] = {}
+    owners: dict[str, set[int | str]] = {}
+    members: set[int | str] = set()
+    for company in companies.values():
+        owner: int | str = company.cik if company.cik is not None else company.ticker
+        if company.sp500:
+            members.add(owner)
+        trusted = _trusted(company)
+        rank = company.rank or 10**6
+        for text, strength in _derived_names(company):
+            key = fold(text)
+            single = " " not in key
+            if single:
+                owners.setdefault(key, set()).add(owner)
+            order = (0 if single and company.sp500 else 1, -strength, rank)
+            held = best.get(key)
+            if held is None or order < held[0]:
+                best[key] = (order, text, company.ticker, strength, trusted)
+    result: dict[str, list[Surface]] = {}
+    for key, (_, text, ticker, strength, trusted) in best.items():
+        level = ambiguous.get(key)
+        if level is Ambiguity.NEVER:
+            continue
+        single = " " not in key
+        if single:
+            shared = owners.get(key, set())
+            if len(shared) > 1 and len(shared & members) != 1:
+                continue
+            if level is None and not trusted and not _looks_coined(text):
+                # A one-word name of a small company is too often an ordinary word or another
+                # name ("Compass", "Hope"): it needs a cue or the company named in full.
+                level = Ambiguity.NAME
+        result[key] = [
+            Surface(
+                text,
+                SurfaceKind.COMPANY,
+                ticker=ticker,
+                strength=strength,
+                ambiguity=level,
+                # acronym names (AES, CSX) and very short ones must match as written
+                exact_case=(len(text) <= 5 and text.isupper()) or len(key) <= 3,
+                unless=unless.get(key, frozenset()),
+            )
+        ]
+    return result
+
+
+def _looks_coined(word: str) -> bool:
+    """A made-up word no dictionary has: inner capitals or digits ("JinkoSolar", "Life360")."""
+    inner = word[1:]
+    return (any(c.isupper() for c in inner) and any(c.islower() for c in word)) or any(
+        c.isdigit() for c in word
+    )
+
+
+def _alias_ambiguity(level: Ambiguity | None) -> Ambiguity | None:
+    # A curated alias is a deliberate choice: "never" does not apply to it, the others do.
+    return None if level is Ambiguity.NEVER else level
+
+
+def _trusted(company: Company) -> bool:
+    return company.sp500 or (company.rank is not None and company.rank <= _TRUSTED_RANK)
+
+
+def _derived_names(company: Company) -> list[tuple[str, int]]:
+    """Names a text may use for ``company``, each with its strength (3 as listed, 2 derived)."""
+    if company.is_etf:
+        return [(company.legal_name, 3)]
+    out: list[tuple[str, int]] = []
+    seen: set[str] = set()
+
+    def emit(text: str, strength: int) -> None:
+        if "  " in text:
+            text = " ".join(text.split())
+        text = text.strip(" ,")
+        key = text.lower()
+        if len(key) < 2 or key in seen:
+            return
+        seen.add(key)
+        out.append((text, strength))
+        if " & " in text:
+            emit(text.replace(" & ", " and "), strength)
+        if ". " in text:  # "Warner Bros. Discovery" is also written "Warner Bros Discovery"
+            emit(text.replace(". ", " "), strength)
+
+    listed_names = (
+        (company.legal_name,)
+        if company.name == company.legal_name
+        else (
+            company.legal_name,
+            company.name,
+        )
+    )
+    for listed in listed_names:
+        emit(listed, 3)
+        stripped = _strip_legal(listed)
+        emit(stripped, 3)
+        words = stripped.split()
+        # "Agilent Technologies" → "Agilent"; "American Airlines Group" → "American Airlines";
+        # "Melco Resorts & Entertainment" → "Melco Resorts" → "Melco".
+        while len(words) > 1 and words[-1].lower().strip(",.") in _DESCRIPTORS:
+            last = words[-1].strip(",.")
+            for long, short in _SHORTENED:
+                if last == long:
+                    emit(" ".join([*words[:-1], short]), 2)
+            words = words[:-1]
+            while len(words) > 1 and words[-1].lower() in ("&", "and"):
+                words = words[:-1]
+            core = " ".join(words).rstrip(",")
+            if len(core) < 3:
+                break
+            emit(core, 2)
+    return [(t, st) for t, st in out if any(c.isalpha() for c in t)]
+
+
+_PAREN_NOTE = re.compile(r"\s*\((?:the|class [a-z0-9]+|new)\)", re.IGNORECASE)
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+
+
+@functools.cache
+def _strip_legal(name: str) -> str:
+    previous = None
+    name = _PAREN_NOTE.sub("", name).strip()
+    while previous != name:
+        previous = name
+        name = _LEGAL_TAIL.sub("", name).strip(" ,.")
+    return _LEADING_THE.sub("", name)
