@@ -2,7 +2,8 @@
 
     MarketBriefError                      every error marketbrief raises on purpose
     ├── InvalidInputError (ValueError)    what the user or an input got wrong
-    │   ├── SourceNotFoundError           no source with that id / url
+    │   ├── NotFoundError                 no such article, story, reader or source
+    │   │   └── SourceNotFoundError       no source with that id / url
     │   ├── SourceExistsError             a source with that url is already there
     │   └── ParseError                    a feed, page or record that cannot be read
     ├── FetchError                        the network or a server failed us
@@ -37,7 +38,11 @@ class InvalidInputError(MarketBriefError, ValueError):
     """Something the user or an input got wrong."""
 
 
-class SourceNotFoundError(InvalidInputError):
+class NotFoundError(InvalidInputError):
+    """No such article, story, reader or source (the web layer answers 404)."""
+
+
+class SourceNotFoundError(NotFoundError):
     """No source with that id or url."""
 
 

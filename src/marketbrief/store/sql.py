@@ -86,6 +86,7 @@ from marketbrief.errors import (
     ConfigError,
     InvalidInputError,
     MarketBriefError,
+    NotFoundError,
     SourceExistsError,
     SourceNotFoundError,
     StorageError,
@@ -667,7 +668,7 @@ class SqlStore:
         with self._transaction(article_id) as conn:
             row = self._article_row(conn, article_id)
         if row is None:
-            raise InvalidInputError("no article with this id", key=article_id)
+            raise NotFoundError("no article with this id", key=article_id)
         return _article_from_row(row)
 
     def article_id_for_url(self, url: str) -> ArticleId | None:
@@ -903,7 +904,7 @@ class SqlStore:
         with self._transaction(story_id) as conn:
             found = self._stories(conn, [story_table.c.id == story_id])
         if not found:
-            raise InvalidInputError("no story with this id", key=story_id)
+            raise NotFoundError("no story with this id", key=story_id)
         return found[0]
 
     # ── readers ──
@@ -958,7 +959,7 @@ class SqlStore:
             if row is None and key.isdecimal():
                 return self._reader_row(conn, int(key))
         if row is None:
-            raise InvalidInputError("no reader with this id or email", key=str(key))
+            raise NotFoundError("no reader with this id or email", key=str(key))
         return row
 
     def get_reader(self, key: int | str) -> Reader:
@@ -985,4 +986,4 @@ class SqlStore:
                 update(readers).where(readers.c.id == reader_id).values(last_briefed_at=at)
             )
             if result.rowcount == 0:
-                raise InvalidInputError("no reader with this id", key=str(reader_id))
+                raise NotFoundError("no reader with this id", key=str(reader_id))
