@@ -605,7 +605,10 @@ async def test_requests_to_one_host_are_spaced(
     starts = sorted(r.started_at for r in server.requests)
     gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert len(gaps) == 2
-    assert all(gap >= 0.18 for gap in gaps), gaps
+    # Measured where the server reads the request, so connection set-up blurs it a little;
+    # without pacing the three would arrive together.
+    assert all(gap >= 0.14 for gap in gaps), gaps
+    assert starts[-1] - starts[0] >= 0.34, gaps
 
 
 @pytest.mark.parametrize("per_host", [1, 2])
@@ -649,7 +652,7 @@ async def test_retry_after_holds_the_host(
         await client.fetch(server.url("/next", host="busy.example"))
     calm, busy = server.seen("/next")
     assert calm.started_at - refused_at < 0.5
-    assert busy.started_at - refused_at >= 0.9
+    assert busy.started_at - refused_at >= 0.85
 
 
 async def test_retry_after_past_the_cap_fails_at_once(
@@ -754,7 +757,7 @@ async def test_crawl_delay_spaces_requests(
         await client.fetch(server.url("/a"), check_robots=True)
     # The robots.txt request itself counts: the page waits a Crawl-delay after it.
     robots, page = (server.seen(p)[0].started_at for p in ("/robots.txt", "/a"))
-    assert page - robots >= 0.95
+    assert page - robots >= 0.85
 
 
 async def test_crawl_delay_past_the_cap_fails_at_once(
