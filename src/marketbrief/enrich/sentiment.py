@@ -45,6 +45,9 @@ QUESTION_FACTOR = 0.6
 NEGATION_REACH = 3  # words after a negator that it can flip
 BOOSTER_REACH = 2
 BINDING_REACH = 3  # words between a direction and the quantity it moves
+PAIR_FACTOR = 1.2  # a direction with its quantity says more than either alone
+TRANSITIVE_ALONE = 0.6  # "cuts" with no object in reach: what was cut is unknown
+NUMBER_FACTOR = 1.5  # "up 12%": a quantified move
 
 __all__ = [
     "Lexicon",
@@ -54,7 +57,22 @@ __all__ = [
     "score_sentiment",
 ]
 
-_KINDS = frozenset({"cue", "up", "down", "good", "bad", "negator", "booster", "contrast"})
+_KINDS = frozenset(
+    {
+        "cue",
+        "up",
+        "down",
+        "raise",
+        "cut",
+        "high",
+        "low",
+        "good",
+        "bad",
+        "negator",
+        "booster",
+        "contrast",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,17 +195,26 @@ def _match(tokens: list[str], lexicon: Lexicon) -> list[_Item | str]:
         else:
             token = tokens[i]
             if token in ("+%", "-%"):
-                out.append(_Item(_Entry("cue", 1.0 if token == "+%" else -1.0)))
+                out.append(_Item(_Entry("move", 1.0 if token == "+%" else -1.0)))
             else:
                 out.append(token)
             i += 1
     return out
 
 
-def _near(items: list[_Item | str], at: int, reach: int, kinds: frozenset[str]) -> _Item | None:
-    """The nearest item of ``kinds`` within ``reach`` words of ``at``, in the same clause."""
+def _near(
+    items: list[_Item | str],
+    at: int,
+    reach: int,
+    kinds: frozenset[str],
+    *,
+    after_first: bool = True,
+) -> _Item | None:
+    """The nearest item of ``kinds`` within ``reach`` words of ``at``, in the same clause;
+    at equal distance the one after (``after_first``) or before it."""
     for distance in range(1, reach + 1):
-        for j in (at + distance, at - distance):  # after first: "raises guidance"
+        order = (at + distance, at - distance) if after_first else (at - distance, at + distance)
+        for j in order:
             if not 0 <= j < len(items):
                 continue
             lo, hi = min(at, j), max(at, j)
@@ -200,8 +227,35 @@ def _near(items: list[_Item | str], at: int, reach: int, kinds: frozenset[str]) 
 
 
 _QUANTITIES = frozenset({"good", "bad"})
-_DIRECTIONS = frozenset({"up", "down"})
-_POLAR = frozenset({"cue", "up", "down", "good", "bad"})
+_DIRECTIONS = frozenset({"up", "down", "raise", "cut"})
+_TRANSITIVE = frozenset({"raise", "cut"})
+_LEVELS = frozenset({"high", "low"})
+_POLAR = frozenset({"cue", "move", "good", "bad"}) | _DIRECTIONS | _LEVELS
+LEVEL_REACH = 5  # words back from a level ("two-year low") to the move that reached it
+
+
+def _is_number(item: _Item | str) -> bool:
+    return item == "<n>" or (isinstance(item, _Item) and item.entry.kind == "move")
+
+
+def _score_level(items: list[_Item | str], at: int, level: _Item) -> None:
+    """A level reached ("record high"): it strengthens the move that reached it, else it is a
+    move of the quantity it is about (a record low of unemployment is good news)."""
+    for j in range(at - 1, max(at - 1 - LEVEL_REACH, -1), -1):
+        before = items[j]
+        if before == _BREAK:
+            break
+        if isinstance(before, _Item) and before.entry.kind in _DIRECTIONS and before.value:
+            before.value *= 1.0 + level.entry.value / 2
+            return
+    sign = 1.0 if level.entry.kind == "high" else -1.0
+    quantity = _near(items, at, BINDING_REACH, _QUANTITIES, after_first=False)
+    if quantity is None:
+        level.value = sign * level.entry.value
+    else:
+        quantity.bound = True
+        q_sign = 1.0 if quantity.entry.kind == "good" else -1.0
+        level.value = sign * q_sign * PAIR_FACTOR * (level.entry.value + quantity.entry.value) / 2
 
 
 def _score_items(items: list[_Item | str]) -> tuple[float, bool]:
@@ -211,16 +265,23 @@ def _score_items(items: list[_Item | str]) -> tuple[float, bool]:
     for i, item in polar:
         kind = item.entry.kind
         if kind in _DIRECTIONS:
-            sign = 1.0 if kind == "up" else -1.0
-            quantity = _near(items, i, BINDING_REACH, _QUANTITIES)
+            sign = 1.0 if kind in ("up", "raise") else -1.0
+            transitive = kind in _TRANSITIVE
+            quantity = _near(items, i, BINDING_REACH, _QUANTITIES, after_first=transitive)
             if quantity is None:
-                item.value = sign * item.entry.value
+                item.value = sign * item.entry.value * (TRANSITIVE_ALONE if transitive else 1.0)
             else:
                 quantity.bound = True
                 q_sign = 1.0 if quantity.entry.kind == "good" else -1.0
-                item.value = sign * q_sign * (item.entry.value + quantity.entry.value) / 2
-        elif kind == "cue":
+                strength = PAIR_FACTOR * (item.entry.value + quantity.entry.value) / 2
+                item.value = sign * q_sign * strength
+            if any(_is_number(items[j]) for j in range(i + 1, min(i + 3, len(items)))):
+                item.value *= NUMBER_FACTOR
+        elif kind in ("cue", "move"):  # "move": a signed percentage, "+4%"
             item.value = item.entry.value
+    for i, item in polar:
+        if item.entry.kind in _LEVELS:
+            _score_level(items, i, item)
     for _, item in polar:
         if item.entry.kind in _QUANTITIES and not item.bound:
             item.value = item.entry.alone
@@ -240,15 +301,27 @@ def _score_items(items: list[_Item | str]) -> tuple[float, bool]:
                 if isinstance(after, _Item) and after.value:
                     after.value *= item.entry.value
                     break
-    # 4. a turn: the last contrast word weighs what follows it up and what precedes it down
-    turns = [(i, it.entry.value) for i, it in polar if it.entry.kind == "contrast"]
-    turn_at, turn_weight = turns[-1] if turns else (len(items), 1.0)
+    # 4. turns. After the last promoting turn ("but") a clause counts ``value`` times and what
+    #    precedes it 1/``value``; a demoting turn ("despite", "after") scales its own clause,
+    #    up to the next punctuation, by ``value`` and leaves the main clause as it is.
+    factors = [1.0] * len(items)
+    promoting = [(i, it.entry.value) for i, it in polar if it.entry.kind == "contrast"]
+    but = [(i, v) for i, v in promoting if v > 1.0]
+    if but:
+        at, value = but[-1]
+        factors = [1.0 / value if k < at else value for k in range(len(items))]
+    for at, value in promoting:
+        if value < 1.0:
+            for k in range(at + 1, len(items)):
+                if items[k] == _BREAK:
+                    break
+                factors[k] *= value
     total = 0.0
     found = False
     for i, item in polar:
         if item.value:
             found = True
-            total += item.value * (turn_weight if i > turn_at else 1.0 / turn_weight)
+            total += item.value * factors[i]
     return total, found
 
 
