@@ -8,6 +8,7 @@ import gzip
 import html
 import json
 import re
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -393,8 +394,40 @@ def test_billion_laughs_does_not_expand() -> None:
         b"<urlset><url><loc>https://a.example.com/&l9;</loc></url></urlset>",
         b'<rss version="2.0"><channel><title>&l9;</title></channel></rss>',
     ):
+        started = time.monotonic()
         result = parse_or_error(b'<?xml version="1.0"?>' + doctype + root, NEWS)
         assert len(repr(result)) < 10_000
+        # expat would refuse it too, but only after ~2 s of work
+        assert time.monotonic() - started < 0.5
+
+
+def test_inline_entity_declarations_are_kept_when_plain() -> None:
+    rss = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY nbsp "&#160;"><!ENTITY co "Example Corp">'
+        b'<!ENTITY evil SYSTEM "file:///etc/hostname">]><rss version="2.0"><channel>'
+        b"<title>&co;&nbsp;wire</title><item><link>https://a.example.com/1</link></item>"
+        b"</channel></rss>"
+    )
+    feed = parse_feed(rss, url=NEWS)
+    assert feed.title == "Example Corp wire"
+    assert feed.warnings == ()  # read by the strict parser, not past an error
+
+
+def test_pathological_markup_takes_no_time() -> None:
+    # Each of these once made a regular expression backtrack: exponentially for the DOCTYPE
+    # (26 pairs took ~12 s), quadratically for a run of "<" in an HTML summary (~15 s).
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="no XML or JSON markup"):
+        parse_feed(b"<!DOCTYPE " + b"[]" * 26, url=NEWS)
+    assert time.monotonic() - started < 1.0
+    rss = (
+        b'<rss version="2.0"><channel><title>t</title><item><link>https://a.example.com/</link>'
+        b"<description>" + b"&lt;" * 100_000 + b"</description></item></channel></rss>"
+    )
+    started = time.monotonic()
+    (entry,) = parse_feed(rss, url=NEWS).entries
+    assert entry.summary == "<" * 100_000
+    assert time.monotonic() - started < 5.0
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])

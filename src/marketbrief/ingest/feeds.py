@@ -47,13 +47,20 @@ _SNIFF_BYTES = 64 * 1024
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 # What may come before the root element: XML declaration, processing instructions, comments and
-# a DOCTYPE (with an internal subset in brackets).
-_PROLOG_RE = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)", re.S | re.I)
+# a DOCTYPE (with an internal subset in brackets). Every repeat here matches one way only, so
+# hostile input cannot make it backtrack without end ("<!DOCTYPE [][][]…" did, with ".*?").
+_PROLOG_RE = re.compile(
+    r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(?:\[[^\]]*\][^\[>]*)*>)", re.S | re.I
+)
 _ROOT_RE = re.compile(r"\s*<([A-Za-z_][\w.:-]*)")
+_DOCTYPE_SUBSET_RE = re.compile(r"(<!DOCTYPE[^\[>]*)\[([^\]]*)\]([^\[>]*>)", re.I)
+# An entity whose value is plain text or one character reference, as feeds use for &nbsp;.
+_SAFE_ENTITY_RE = re.compile(r'<!ENTITY\s+[\w.:-]+\s+"(?:&#\w+;|[^&%"<]*)"\s*>')
 # JSON may escape the slashes of the version URL ("https:\/\/jsonfeed.org\/version\/1.1").
 _JSON_FEED_RE = re.compile(r'"version"\s*:\s*"https?:(?:\\?/){2}jsonfeed\.org(?:\\?/)version')
 _PARTIAL_DATE_RE = re.compile(r"(\d{4})(?:-(\d{2}))?")
-_TAG_RE = re.compile(r"<[^>]*>")
+# "[^<>]", not "[^>]": a run of "<" without ">" would otherwise be rescanned from each "<".
+_TAG_RE = re.compile(r"<[^<>]*>")
 _SPACE_RE = re.compile(r"\s+")
 
 
@@ -172,6 +179,7 @@ def _decode_head(data: bytes) -> str | None:
 def _parse_xml_feed(
     data: bytes, *, url: str, content_type: str | None, root: str | None
 ) -> FeedData:
+    data = _defuse_doctype(data)
     is_file = _scheme(url) == "file"
     # Without a Content-Type feedparser falls back to HTTP's ISO-8859-1; "application/xml" makes
     # it follow XML's own rules instead (BOM, declaration, else UTF-8).
@@ -227,6 +235,32 @@ def _parse_xml_feed(
         entries=tuple(entries),
         warnings=tuple(warnings),
     )
+
+
+def _defuse_doctype(data: bytes) -> bytes:
+    """Keep only plain entity definitions in a DOCTYPE's internal subset.
+
+    Entities built from other entities (billion laughs), parameter and external entities are
+    dropped before feedparser's expat sees them: expat refuses the first only after seconds of
+    work, and feedparser's own DOCTYPE filter misses subsets with ">" inside.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4]:
+        return data
+    # latin-1 maps bytes to characters one to one, so offsets in the text are offsets in data.
+    text = data[:_SNIFF_BYTES].decode("latin-1")
+    pos = 0
+    while (item := _PROLOG_RE.match(text, pos)) is not None:
+        doctype = _DOCTYPE_SUBSET_RE.fullmatch(item.group().strip())
+        if doctype is not None:
+            before, subset, after = doctype.groups()
+            # The DOCTYPE on a line of its own and one declaration a line: the only layout
+            # feedparser's own DOCTYPE filter reads.
+            safe = "".join(f"\n{m.group()}" for m in _SAFE_ENTITY_RE.finditer(subset))
+            cleaned = f"\n{before}[{safe}\n]{after}" if safe else f"{before.rstrip()}{after}"
+            start = item.end() - len(item.group().lstrip())
+            return data[:start] + cleaned.encode("latin-1") + data[item.end() :]
+        pos = item.end()
+    return data
 
 
 def _entry_from_feedparser(raw: dict[str, Any], feed_url: str) -> FeedEntry | None:

@@ -53,7 +53,7 @@ MAX_LINE_BYTES = 64 * 1024 * 1024
 
 _SNIFF_BYTES = 64 * 1024
 _SPOOL_BYTES = 8 * 1024 * 1024
-_META_CHARSET_RE = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+_META_CHARSET_RE = re.compile(rb"""<meta[^<>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _MARKUP_RE = re.compile(rb"\s*<(?:!doctype|!--|\?xml|[A-Za-z][\w:-]*[\s/>])", re.I)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
