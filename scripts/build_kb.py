@@ -54,7 +54,7 @@ SECURITY_TAIL = re.compile(
     r"[\s,-]+(?:\(the\)\s*)?(?:sponsored\s+)?(?:(?:new\s+)?(?:class|series)\s+[a-z0-9]+\s+)?"
     r"(?:(?:non-voting|voting|subordinate voting|restricted voting)\s+)?"
     r"(?:common\s+stock|common\s+shares?|ordinary\s+shares?|capital\s+stock|"
-    r"american\s+depositary\s+shares?|american\s+depository\s+shares?|ads|adrs?|"
+    r"(?:american|global)\s+deposit[ao]ry(?:\s+(?:shares?|receipts?))?|ads|adrs?|gdrs?|"
     r"shares\s+of\s+beneficial\s+interest|common\s+shares\s+of\s+beneficial\s+interest|"
     r"common\s+units?\s+representing.*|limited\s+partnership\s+units?|(?:common\s+)?units?|shares|stock|"
     r"sponsored(?:\s+adrs?)?)\b.*$",

@@ -41,6 +41,7 @@ from marketbrief.enrich.kb import (
     normalize_marks,
     normalize_ticker,
 )
+from marketbrief.enrich.sentences import find_chrome_start
 from marketbrief.model import CompanyLink, CompanyRole, SectorLink, Span
 
 
@@ -82,7 +83,7 @@ _EXCHANGE = re.compile(
 _RIC = re.compile(r"(?<![\w.$])([A-Z][A-Z0-9]{0,4})\.(?:N|O|OQ|A|K|P)(?![\w.])")
 _RIC_BRACKETED = re.compile(r"<([A-Z][A-Z0-9]{0,4})\.(?:N|O|OQ|A|K|P)>")
 _PARENS = re.compile(r"\((" + _SYMBOL + r"(?:\s*,\s*" + _SYMBOL + r")*)\)")
-_BARE = re.compile(r"(?<![\w$&.'/-])([A-Z]{2,5})(?![\w&'-]|\.[A-Za-z])")
+_BARE = re.compile(r"(?<![\w$&./(-])(?<!\w')([A-Z]{2,5})(?![\w&'-]|\.[A-Za-z])")
 # What may stand between a company name and its own ticker: "Apple Inc. AAPL", "Apple (AAPL".
 _AFTER_NAME = re.compile(
     r"[\s,]*(?:inc\.?|corp\.?|co\.?|ltd\.?|plc)?[\s,]*[(\[]?\s*(" + _SYMBOL + r")\b", re.I
@@ -224,16 +225,22 @@ _LEGAL_AFTER = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9.&'-]*")
 _CONTEXT_WINDOW = 300
+# Rank (SEC list order, ≈ size) under which a bare ticker is taken without other evidence.
+_BARE_RANK = 1000
 
 
 def find_mentions(text: str, kb: KnowledgeBase, *, title: str | None = None) -> tuple[Mention, ...]:
     """Every mention in ``text`` the knowledge base explains, in text order, none overlapping.
 
     ``title`` helps decide ambiguous names (a company named in the title is confirmed for the
-    text) but its own mentions are not returned: spans point into ``text`` only.
+    text) but its own mentions are not returned: spans point into ``text`` only. Trailing site
+    chrome (``sentences.find_chrome_start``) is left out.
     """
     confirmed = _strong_tickers(title, kb) if title else frozenset()
-    return _resolve(text, kb, confirmed)
+    # Site chrome below the article ("Latest Articles", a newsletter box) is not the article:
+    # no link or entity may point into it.
+    cut = find_chrome_start(text)
+    return tuple(m for m in _resolve(text[:cut], kb, confirmed))
 
 
 def _strong_tickers(text: str, kb: KnowledgeBase) -> frozenset[str]:
@@ -264,13 +271,21 @@ def _resolve(text: str, kb: KnowledgeBase, confirmed: frozenset[str]) -> tuple[M
     for start, end, surfaces in groups:
         if any(start < b and a < end for a, b in taken):
             continue
+        if (
+            text[start - 1 : start] == "("
+            and text[end : end + 1] == ")"
+            and _defines_acronym(text, start - 1, text[start:end])
+        ):
+            continue  # "Allied Pilots Association (APA)" is not APA Corp
         chosen = _choose(text, folded, start, end, surfaces, frozenset(strong))
         if not chosen:
             continue
         taken.append((start, end))
         mentions.extend(_to_mention(start, end, s) for s in chosen)
     mentions.extend(_tickers_after_names(text, kb, mentions))
-    mentions.extend(_bare_tickers(text, kb, [(m.start, m.end) for m in mentions]))
+    strong.update(m.ticker for m in mentions if m.ticker and not m.indirect)
+    mentions.extend(_bare_tickers(text, kb, mentions, frozenset(strong)))
+    mentions.extend(_back_references(text, kb, mentions))
     return tuple(sorted(mentions, key=lambda m: (m.start, m.end, m.ticker or "")))
 
 
@@ -370,6 +385,8 @@ def _applies(
         return True
     if text[start:end] != normalize_marks(surface.text):
         return False
+    if level is Ambiguity.CAPITAL:
+        return True
     if _title_case_line(text, start, end):
         # In a headline every word is capitalised; its first word is the subject, and in
         # market news a large company is the likely subject ("Apple Reopens China Stores").
@@ -380,12 +397,8 @@ def _applies(
 def _neighbour_words(folded: str, start: int, end: int) -> set[str]:
     before = _WORD.findall(folded[max(0, start - 30) : start])
     after = _WORD.findall(folded[end : end + 30])
-    words = set()
-    if before:
-        words.add(before[-1].strip(".,'"))
-    if after:
-        words.add(after[0].strip(".,'"))
-    return words
+    # Two words each side: "price target", "Oracle of Omaha".
+    return {w.strip(".,'") for w in (*before[-2:], *after[:2])}
 
 
 @functools.lru_cache(maxsize=512)
@@ -495,11 +508,25 @@ def _ticker_mentions(text: str, kb: KnowledgeBase) -> list[Mention]:
         if len(m.group(1)) >= 2:
             add(m.start(), m.end(), m.group(1), "Reuters code")
     for m in _PARENS.finditer(text):
+        if _defines_acronym(text, m.start(), m.group(1)):
+            continue  # "Allied Pilots Association (APA)" spells out an abbreviation
         for sym in re.finditer(_SYMBOL, m.group(1)):
             start = m.start(1) + sym.start()
             if not any(a <= start < b for a, b in found):
                 add(start, start + len(sym.group(0)), sym.group(0), "parenthesised", True)
     return sorted(found.values(), key=lambda m: m.start)
+
+
+def _defines_acronym(text: str, paren: int, inside: str) -> bool:
+    """Whether the words before ``(inside)`` have ``inside`` as their initials."""
+    if not inside.isalpha():
+        return False
+    words = re.findall(r"[A-Za-z][\w'-]*", text[max(0, paren - 120) : paren])
+    initials = "".join(w[0].upper() for w in words if w[0].isupper())
+    significant = "".join(
+        w[0].upper() for w in words if w.lower() not in ("of", "and", "the", "for", "&")
+    )
+    return any(s.endswith(inside) for s in (initials, significant) if s)
 
 
 def _tickers_after_names(
@@ -526,26 +553,100 @@ def _tickers_after_names(
     return extra
 
 
-def _bare_tickers(text: str, kb: KnowledgeBase, taken: list[tuple[int, int]]) -> list[Mention]:
-    """Tickers of larger companies written bare in running text ("AMD", "NVDA shares")."""
+def _bare_tickers(
+    text: str, kb: KnowledgeBase, mentions: Sequence[Mention], strong: frozenset[str]
+) -> list[Mention]:
+    """Tickers written bare in running text ("AMD", "AAL rose 0.5%").
+
+    Taken for larger companies, and for any company the text names elsewhere; never for
+    common abbreviations (``acronyms.txt``) or in a text written in capitals.
+    """
     letters = [c for c in text if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > 0.5 * len(letters):
         return []  # a shouted text: every word looks like a ticker
+    taken = [(m.start, m.end) for m in mentions]
     found = []
     for m in _BARE.finditer(text):
         symbol = m.group(1)
         if len(symbol) < 3 or symbol in kb.acronyms:
             continue
         company = kb.companies.get(symbol)
-        if (
-            company is None
-            or company.is_etf
-            or not (company.sp500 or (company.rank or 10**6) <= 1000)
-        ):
+        if company is None or company.is_etf:
+            continue
+        large = company.sp500 or (company.rank or 10**6) <= _BARE_RANK
+        if not (large or symbol in strong):
             continue
         if any(m.start() < b and a < m.end() for a, b in taken):
             continue
         found.append(Mention(m.start(), m.end(), MentionKind.TICKER, ticker=symbol, how="bare"))
+    return found
+
+
+# First words that do not stand for a company on their own even after it has been named.
+_NOT_BACK_REFERENCE = frozenset(
+    [
+        "The",
+        "New",
+        "First",
+        "General",
+        "National",
+        "International",
+        "Global",
+        "North",
+        "South",
+        "East",
+        "West",
+        "Royal",
+        "Bank",
+        "Capital",
+        "Digital",
+        "American",
+        "China",
+        "Chinese",
+        "United",
+        "Federal",
+        "Public",
+        "Home",
+        "Energy",
+        "Western",
+        "Eastern",
+        "Southern",
+        "Northern",
+        "Central",
+        "Great",
+        "Universal",
+        "Standard",
+        "Republic",
+        "Old",
+        "Life",
+    ]
+)
+
+
+def _back_references(text: str, kb: KnowledgeBase, mentions: Sequence[Mention]) -> list[Mention]:
+    """A company named in full may later go by its first word ("American Airlines … American").
+
+    Only for companies named by a multi-word name in this text, only the exact first word,
+    capitalised, and not when another capitalised word follows (then it names something else).
+    """
+    named: dict[str, str] = {}
+    for m in mentions:
+        if m.kind is MentionKind.NAME and m.ticker and " " in text[m.start : m.end]:
+            first = text[m.start : m.end].split()[0]
+            if len(first) >= 4 and first.isalpha() and first not in _NOT_BACK_REFERENCE:
+                named.setdefault(first, m.ticker)
+    if not named:
+        return []
+    taken = [(m.start, m.end) for m in mentions]
+    first_seen = {t: min(m.start for m in mentions if m.ticker == t) for t in named.values()}
+    found = []
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in named) + r")\b(?!['’]?\s*[A-Z&])")
+    for word in pattern.finditer(text):
+        ticker = named[word.group(1)]
+        start, end = word.span()
+        if start < first_seen[ticker] or any(start < b and a < end for a, b in taken):
+            continue
+        found.append(Mention(start, end, MentionKind.NAME, ticker=ticker))
     return found
 
 
@@ -628,7 +729,7 @@ def _prominence(tally: _Tally, length: int, everyone: Iterable[_Tally]) -> float
     most = max((len(t.mentions) for t in everyone), default=0) or 1
     share = len(tally.mentions) / most
     early = 1.0 - tally.mentions[0].start / max(length, 1) if tally.mentions else 0.0
-    score = 0.35 * tally.in_title + 0.35 * share + 0.30 * early
+    score = 0.5 * tally.in_title + 0.3 * share + 0.2 * early
     if not tally.direct:
         partner = all(m.alias and m.alias.kind is AliasKind.PARTNER for m in tally.mentions)
         score *= _PARTNER_WEIGHT if partner else _INDIRECT_WEIGHT

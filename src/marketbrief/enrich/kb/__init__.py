@@ -20,6 +20,7 @@ import enum
 import functools
 import io
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -103,7 +104,8 @@ class Theme:
 class Ambiguity(enum.StrEnum):
     """How much a company name that is also something else needs before it counts."""
 
-    COMMON = "common"  # an ordinary word ("Apple", "Target"): capitalised mid-sentence is enough
+    CAPITAL = "capital"  # an ordinary word that, capitalised, is the company ("Apple", "Target")
+    COMMON = "common"  # an ordinary word often capitalised anyway ("Strategy", "Block")
     NAME = "name"  # another proper name ("Dow" the index): needs a cue or the company confirmed
     NEVER = "never"  # alone it almost never means the company ("American", "S&P"): not a name
 
@@ -314,6 +316,8 @@ _DESCRIPTORS = frozenset(
         "semiconductors",
         "energy",
         "financial",
+        "markets",
+        "trust",
     ]
 )
 # Long descriptors that news shortens: "Acadia Pharmaceuticals" is also "Acadia Pharma".
@@ -633,7 +637,9 @@ def _derived_names(company: Company) -> list[tuple[str, int]]:
         if " & " in text:
             emit(text.replace(" & ", " and "), strength)
         if ". " in text:  # "Warner Bros. Discovery" is also written "Warner Bros Discovery"
-            emit(text.replace(". ", " "), strength)
+            emit(_ABBREVIATION_DOT.sub(" ", text), strength)
+        if not text.isascii():  # "Estée Lauder" is also written "Estee Lauder"
+            emit(_strip_accents(text), strength)
 
     listed_names = (
         (company.legal_name,)
@@ -663,6 +669,14 @@ def _derived_names(company: Company) -> list[tuple[str, int]]:
                 break
             emit(core, 2)
     return [(t, st) for t, st in out if any(c.isalpha() for c in t)]
+
+
+_ABBREVIATION_DOT = re.compile(r"(?<=[a-z]{2})\. ")
+
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 _PAREN_NOTE = re.compile(r"\s*\((?:the|class [a-z0-9]+|new)\)", re.IGNORECASE)
