@@ -54,6 +54,10 @@ class EventRules:
     position_floor: float = 0.55
     repeat_decay: float = 0.5
     order_bonus: float = 0.06
+    # Matches after one of these words count ``subordinate_factor`` times: "shares fall after
+    # earnings miss" is first of all a price move.
+    subordinate: re.Pattern[str] | None = None
+    subordinate_factor: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +73,8 @@ class _Hit:
 def _alternation(patterns: list[str], *, case: bool, bounded: bool, key: str) -> re.Pattern[str]:
     body = "|".join(f"(?:{p})" for p in patterns)
     if bounded:
-        body = rf"(?<![\w])(?:{body})(?![\w])"
+        # Whole words only; not inside a hashtag, mention or cashtag ("#economy", "$CPI").
+        body = rf"(?<![\w#@$])(?:{body})(?![\w])"
     try:
         return re.compile(body, 0 if case else re.IGNORECASE)
     except re.error as exc:
@@ -126,12 +131,41 @@ def parse_event_rules(toml_text: str, *, source: str = RULES_FILE) -> EventRules
                     else None,
                 )
             )
-    known = {f.name for f in EventRules.__dataclass_fields__.values()} - {"rules"}
-    unknown = set(settings) - known
-    if unknown:
-        raise ConfigError(f"unknown settings {sorted(unknown)}", key=f"{source}:settings")
-    values = {k: float(v) for k, v in settings.items()}
-    return EventRules(rules=tuple(rules), **values)
+    numbers: dict[str, float] = {}
+    subordinate: re.Pattern[str] | None = None
+    for name, value in settings.items():
+        key = f"{source}:settings.{name}"
+        if name == "subordinate":
+            words = _strings(value, key)
+            subordinate = _alternation(words, case=False, bounded=True, key=key) if words else None
+        elif name in _NUMBER_SETTINGS and isinstance(value, int | float):
+            numbers[name] = float(value)
+        else:
+            raise ConfigError("unknown setting or not a number", key=key)
+    return EventRules(
+        rules=tuple(rules),
+        min_confidence=numbers.get("min_confidence", 0.34),
+        title_factor=numbers.get("title_factor", 1.3),
+        position_decay=numbers.get("position_decay", 0.06),
+        position_floor=numbers.get("position_floor", 0.55),
+        repeat_decay=numbers.get("repeat_decay", 0.5),
+        order_bonus=numbers.get("order_bonus", 0.06),
+        subordinate=subordinate,
+        subordinate_factor=numbers.get("subordinate_factor", 1.0),
+    )
+
+
+_NUMBER_SETTINGS = frozenset(
+    {
+        "min_confidence",
+        "title_factor",
+        "position_decay",
+        "position_floor",
+        "repeat_decay",
+        "order_bonus",
+        "subordinate_factor",
+    }
+)
 
 
 @cache
@@ -146,6 +180,11 @@ def _match_sentence(
 ) -> list[_Hit]:
     hits: list[_Hit] = []
     length = max(len(sentence), 1)
+    turn = len(sentence)  # where a subordinate clause begins (not at the very start)
+    if rules.subordinate is not None:
+        found = next((m for m in rules.subordinate.finditer(sentence) if m.start() > 0), None)
+        if found is not None:
+            turn = found.start()
     for rule in rules.rules:
         first = rule.pattern.search(sentence)
         if first is None:
@@ -158,6 +197,8 @@ def _match_sentence(
             if match.end() == match.start():
                 continue
             early = 1.0 + rules.order_bonus * (1.0 - match.start() / length)
+            if match.start() >= turn:
+                early *= rules.subordinate_factor
             weight = min(rule.weight * factor * early, 0.99)
             hits.append(
                 _Hit(
