@@ -96,6 +96,8 @@ _STRONG_AFTER = frozenset(
     [
         "inc",
         "inc.",
+        "cos",
+        "cos.",
         "corp",
         "corp.",
         "corporation",
@@ -227,6 +229,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9.&'-]*")
 _CONTEXT_WINDOW = 300
 # Rank (SEC list order, ≈ size) under which a bare ticker is taken without other evidence.
 _BARE_RANK = 1000
+_NEXT_CAPITALISED = re.compile(r" [A-Z][a-z]")
 
 
 def find_mentions(text: str, kb: KnowledgeBase, *, title: str | None = None) -> tuple[Mention, ...]:
@@ -255,7 +258,12 @@ def _strong_tickers(text: str, kb: KnowledgeBase) -> frozenset[str]:
 
 
 def _is_strong(surface: Surface) -> bool:
-    return surface.ambiguity is None and not (surface.alias and surface.alias.context)
+    # Weak names (derived short forms, small companies' names) do not vouch for others.
+    return (
+        surface.ambiguity is None
+        and not surface.guarded
+        and not (surface.alias and surface.alias.context)
+    )
 
 
 def _resolve(text: str, kb: KnowledgeBase, confirmed: frozenset[str]) -> tuple[Mention, ...]:
@@ -363,6 +371,10 @@ def _applies(
         return True
     if surface.unless and _neighbour_words(folded, start, end) & surface.unless:
         return False
+    if surface.guarded and _inside_longer_name(
+        text, start, end, surface.ambiguity is not None or surface.strength == 2
+    ):
+        return False
     confirmed = surface.ticker is not None and surface.ticker in strong
     alias = surface.alias
     if (
@@ -392,6 +404,121 @@ def _applies(
         # market news a large company is the likely subject ("Apple Reopens China Stores").
         return _line_start(text, start) and surface.strength >= 3
     return not _sentence_initial(text, start)
+
+
+# Capitalised words that may stand right before a company name without being part of it.
+_FREE_BEFORE = frozenset(
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "For",
+        "And",
+        "But",
+        "Or",
+        "Of",
+        "By",
+        "As",
+        "To",
+        "From",
+        "With",
+        "When",
+        "While",
+        "After",
+        "Before",
+        "Like",
+        "Unlike",
+        "Rival",
+        "Rivals",
+        "Both",
+        "Neither",
+        "Only",
+        "Even",
+        "Also",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "U.S.",
+        "US",
+        "Yesterday",
+        "Today",
+        "Meanwhile",
+        "However",
+        "Shares",
+        "Analysts",
+        "Investors",
+        "Now",
+        "Then",
+        "So",
+        "Still",
+        "Separately",
+        "Earlier",
+        "Later",
+        "Last",
+        "Next",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "Its",
+        "Their",
+        "His",
+        "Her",
+        "Our",
+        "Why",
+        "How",
+        "What",
+        "Where",
+        "If",
+        "Although",
+        "Though",
+        "Because",
+        "Since",
+        "Under",
+        "Over",
+        "Including",
+        "Against",
+    ]
+)
+_CAPITALISED_BEFORE = re.compile(r"(?:^|[\s(])([A-Z][\w.&'-]*) $")
+_CAPITALISED_AFTER = re.compile(r"(?: |-)([A-Z][\w&'-]*)")
+
+
+def _inside_longer_name(text: str, start: int, end: int, check_after: bool) -> bool:
+    """Whether ``text[start:end]`` sits in a run of capitalised words (another name).
+
+    A capitalised word right after counts only when ``check_after``: a plain company name is
+    often followed by words of its own longer name ("Estee Lauder Cos").
+    """
+    if _title_case_line(text, start, end):
+        return False  # in a headline every word is capitalised: no evidence either way
+    before = _CAPITALISED_BEFORE.search(text, max(0, start - 30), start)
+    if before and before.group(1) not in _FREE_BEFORE:
+        return True
+    after = _CAPITALISED_AFTER.match(text, end) if check_after else None
+    if after:
+        word = after.group(1).lower().rstrip(".,")
+        return word not in _STRONG_AFTER and word not in _WEAK_AFTER
+    return False
 
 
 def _neighbour_words(folded: str, start: int, end: int) -> set[str]:
@@ -512,7 +639,9 @@ def _ticker_mentions(text: str, kb: KnowledgeBase) -> list[Mention]:
             continue  # "Allied Pilots Association (APA)" spells out an abbreviation
         for sym in re.finditer(_SYMBOL, m.group(1)):
             start = m.start(1) + sym.start()
-            if not any(a <= start < b for a, b in found):
+            if len(sym.group(0)) >= 3 and not any(a <= start < b for a, b in found):
+                # One or two letters in parentheses are mostly abbreviations ("(AP)"); a
+                # company's own short ticker after its name is found by _tickers_after_names.
                 add(start, start + len(sym.group(0)), sym.group(0), "parenthesised", True)
     return sorted(found.values(), key=lambda m: m.start)
 
@@ -578,6 +707,8 @@ def _bare_tickers(
             continue
         if any(m.start() < b and a < m.end() for a, b in taken):
             continue
+        if _NEXT_CAPITALISED.match(text, m.end()) and not _title_case_line(text, *m.span()):
+            continue  # "RBC Capital Markets": the letters start another name
         found.append(Mention(m.start(), m.end(), MentionKind.TICKER, ticker=symbol, how="bare"))
     return found
 

@@ -132,6 +132,9 @@ class Surface:
     ambiguity: Ambiguity | None = None
     exact_case: bool = False  # the text must match ``text`` character for character
     unless: frozenset[str] = frozenset()  # neighbouring words that rule this reading out
+    # A weak name (derived, ambiguous or a small company's) inside a longer run of capitalised
+    # words is part of another name ("Pacific First Financial", "Southern Poverty Law Center").
+    guarded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,7 +475,7 @@ def _build(extra_aliases: tuple[Alias, ...]) -> KnowledgeBase:
         w.upper() for line in _lines(_data_text("acronyms.txt")) for w in line.split()
     )
 
-    surfaces = _company_surfaces(companies, ambiguous, unless)
+    surfaces = _company_surfaces(companies, ambiguous, unless, frozenset(fold(p) for p in places))
     blocked = {fold(a.alias) for a in aliases if not a.ticker}
     for key in blocked:
         surfaces[key] = [Surface(key, SurfaceKind.BLOCK, strength=9)]
@@ -545,6 +548,7 @@ def _company_surfaces(
     companies: Mapping[str, Company],
     ambiguous: Mapping[str, Ambiguity],
     unless: Mapping[str, frozenset[str]],
+    places: frozenset[str],
 ) -> dict[str, list[Surface]]:
     """Surface forms of every company name: one winner per folded string.
 
@@ -582,10 +586,13 @@ def _company_surfaces(
             shared = owners.get(key, set())
             if len(shared) > 1 and len(shared & members) != 1:
                 continue
-            if level is None and not trusted and not _looks_coined(text):
+            if level is None and (len(key) <= 2 or (not trusted and not _looks_coined(text))):
                 # A one-word name of a small company is too often an ordinary word or another
-                # name ("Compass", "Hope"): it needs a cue or the company named in full.
+                # name ("Compass", "Hope"), and two letters too often an abbreviation ("RH"):
+                # they need a cue or the company named in full.
                 level = Ambiguity.NAME
+        if level is None and key in places:
+            level = Ambiguity.NAME  # "Miami" is the city before it is Miami International
         result[key] = [
             Surface(
                 text,
@@ -596,6 +603,7 @@ def _company_surfaces(
                 # acronym names (AES, CSX) and very short ones must match as written
                 exact_case=(len(text) <= 5 and text.isupper()) or len(key) <= 3,
                 unless=unless.get(key, frozenset()),
+                guarded=level is not None or strength == 2 or not trusted,
             )
         ]
     return result
