@@ -603,6 +603,7 @@ _FUTURE_AUX: Final = frozenset(_WORDS["tense"]["future_auxiliaries"])
 _AUX_FILLERS: Final = frozenset(_WORDS["tense"]["auxiliary_fillers"])
 _PRESENT_WORDS: Final = frozenset(_WORDS["tense"]["present"])
 _PRESENT: Final = 2  # a present-tense verb: the search stops, and the tense is "unknown" (0)
+_NEAREST: Final = 3  # the words disagree: take whichever candidate date is nearer
 _NOT_PAST_ED: Final = frozenset(_WORDS["tense"]["not_past"])
 
 
@@ -621,6 +622,9 @@ def _tense_cue(words: list[str], i: int) -> int:
     past = w in _PAST_WORDS or (len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST_ED)
     if not past:
         return 0
+    following = words[i + 1] if i + 1 < len(words) else ""
+    if w in ("was", "were") and (following in _FUTURE_WORDS or following in _TO_AHEAD):
+        return 1  # "were planning", "was due", "was set to"
     # "will be depleted", "is expected to be completed": the auxiliary decides
     for j in range(i - 1, max(-1, i - 4), -1):
         if words[j] in _FUTURE_AUX or words[j].endswith("'ll"):
@@ -655,6 +659,19 @@ _PREP_BEFORE: Final = re.compile(
     r"\b(?:in|since|until|till|by|through|throughout|during|of|from|before|after|early|late|mid"
     r"|last|next|this|that|each|every|to|between|and|or|for|on|around|about|as\s+of)\W*$"
 )
+_AGE_AFTER: Final = re.compile(r"\s+old\b")
+_NAME_AFTER_MONTH: Final = re.compile(r"\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][a-z]")
+_OF_AFTER: Final = re.compile(r"\s+of\b")
+# Words ending in "s" that are not plural nouns (a plural noun before "a week" makes it a rate).
+_NOT_PLURAL: Final = frozenset(_WORDS["scan"]["not_plural"])
+
+
+def _plural_before(doc: _Doc, start: int) -> bool:
+    words = doc.low[max(0, start - 20) : start].split()
+    last = words[-1] if words else ""
+    return len(last) > 3 and last.endswith("s") and last.isalpha() and last not in _NOT_PLURAL
+
+
 _MAY_CONTEXT: Final = re.compile(
     r"\b(?:in|since|until|till|by|through|during|of|from|before|after|early|late|mid|last|next"
     r"|this|end|start|beginning|middle|for|to)\W*$"
@@ -712,20 +729,32 @@ class _Doc:
         return left, right
 
     def tense(self, start: int, end: int) -> int:
-        """-1 past, +1 future, 0 unknown: what the words around [start, end) say of its time.
+        """-1 past, +1 future, 0 unknown, or ``_NEAREST``: what the words around [start, end)
+        say of its time.
 
-        A preposition in front decides first ("by Friday", "until May": ahead; "since May":
-        back); then the nearest verb cue in the clause, then in the sentence.
+        The nearest verb cue in the clause, else in the sentence, decides. A preposition in
+        front refines it: "since May" looks back; "by Friday", "until May" look ahead, unless
+        the verb is past ("extended the deadline until Tuesday"), when the nearer date wins.
         """
+        verb = self._verb_tense(start, end)
         lead = _LEAD_PREPOSITION.search(self.low, max(0, start - 24), start)
-        if lead is not None:
-            return -1 if lead.group(1) == "since" else 1
+        if lead is None:
+            return verb
+        if lead.group(1) == "since":
+            return -1
+        return _NEAREST if verb < 0 else 1
+
+    def lean(self, start: int, end: int) -> int:
+        """Like ``tense``, but -1, 0 or +1: for values that have no "nearer" candidate."""
+        tense = self.tense(start, end)
+        return 0 if tense == _NEAREST else tense
+
+    def _verb_tense(self, start: int, end: int) -> int:
         s_start, s_end = self.sentence(start)
         c_start, c_end = self.clause(start, end)
         for lo, hi in ((c_start, c_end), (s_start, s_end)):
-            left = [w.strip(_PUNCT) for w in self.low[max(lo, start - 120) : start].split()]
+            left = [w.strip(_PUNCT) for w in self.low[max(lo, start - 160) : start].split()]
             right = [w.strip(_PUNCT) for w in self.low[end : min(hi, end + 80)].split()]
-            left, right = left[-_TENSE_WORDS:], right[:_TENSE_WORDS]
             for distance in range(_TENSE_WORDS):
                 for words, i in ((left, len(left) - 1 - distance), (right, distance)):
                     if 0 <= i < len(words):
@@ -855,11 +884,18 @@ def _pick(candidates: list[tuple[date, date, str]], dct: date, tense: int) -> st
     after = min(ahead, key=lambda c: c[0]) if ahead else None
     if before is None or after is None:
         return (before or after or candidates[0])[2]
-    if tense < 0:
-        return before[2]
+    back, forth = (dct - before[1]).days, (after[0] - dct).days
+    if tense == _NEAREST:
+        return after[2] if forth < back else before[2]
     if tense > 0:
         return after[2]
-    return after[2] if 2 * (after[0] - dct).days < (dct - before[1]).days else before[2]
+    # a past tense that points half a year back when the next one is weeks away is misread
+    # more often than not ("was planned for early March", written in February)
+    if tense < 0 and not (back > 180 and forth < 45):
+        return before[2]
+    if tense < 0:
+        return after[2]
+    return after[2] if 2 * forth < back else before[2]
 
 
 def _resolve_month(month: int, dct: date | None, tense: int) -> str:
@@ -896,9 +932,12 @@ def _resolve_weekday(wd: int, dct: date | None, tense: int, det: str) -> str:
         return (dct + timedelta(days=diff % 7 or 7)).isoformat()
     if det == "this":
         return (dct + timedelta(days=diff)).isoformat()
+    ahead, back = diff % 7, (-diff) % 7
+    if tense == _NEAREST:
+        tense = 1 if ahead < back else -1
     if tense > 0:
-        return (dct + timedelta(days=diff % 7)).isoformat()
-    return (dct - timedelta(days=(-diff) % 7)).isoformat()
+        return (dct + timedelta(days=ahead)).isoformat()
+    return (dct - timedelta(days=back)).isoformat()
 
 
 def _resolve_quarter(q: int, dct: date | None, tense: int) -> str:
@@ -1202,7 +1241,7 @@ def _on_quarter(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     ref = doc.reference(start)
     if ref and re.fullmatch(rf"\d{{4}}-Q{q}", ref):
         return _Found("DATE", ref)
-    return _Found("DATE", _resolve_quarter(q, doc.dct, doc.tense(start, end)))
+    return _Found("DATE", _resolve_quarter(q, doc.dct, doc.lean(start, end)))
 
 
 def _on_q_code(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
@@ -1212,7 +1251,7 @@ def _on_q_code(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     year = _year_number(g("y"), doc.dct)
     if year is not None:
         return _Found("DATE", f"{year}-Q{q}")
-    return _Found("DATE", _resolve_quarter(q, doc.dct, doc.tense(start, end)))
+    return _Found("DATE", _resolve_quarter(q, doc.dct, doc.lean(start, end)))
 
 
 def _on_half(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
@@ -1237,7 +1276,7 @@ def _on_half(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         if doc.dct is None:
             return _Found("DATE", f"XXXX-H{h}")
         cur, year = (1 if doc.dct.month <= 6 else 2), doc.dct.year
-        tense = doc.tense(start, end)
+        tense = doc.lean(start, end)
         if h > cur and tense < 0:
             year -= 1
         elif h < cur and tense > 0:
@@ -1368,7 +1407,7 @@ def _on_season(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         if year is not None:
             return _Found("DATE", f"{year}-{code}")
         return _Found("DATE", f"XXXX-{code}")
-    return _Found("DATE", _resolve_season(code, doc.dct, doc.tense(start, end), det))
+    return _Found("DATE", _resolve_season(code, doc.dct, doc.lean(start, end), det))
 
 
 def _on_relative(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
@@ -1420,7 +1459,7 @@ def _on_relative(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         if dct is None:
             return _Found("DATE", "XXXX-WXX-WE")
         if shift == 0:
-            tense = doc.tense(start, end)
+            tense = doc.lean(start, end)
             shift = -1 if tense < 0 and dct.isoweekday() < 6 else 0
         return _Found("DATE", _week(dct + timedelta(weeks=shift)) + "-WE")
     if unit == "decade":
@@ -1456,7 +1495,7 @@ def _on_period_end(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
             "DATE", {"year": "XXXX", "month": "XXXX-XX", "quarter": "XXXX-QX"}.get(unit, "XXXX-WXX")
         )
     if unit == "year":
-        tense = doc.tense(start, end)
+        tense = doc.lean(start, end)
         year = dct.year - 1 if tense < 0 and dct.month <= 3 else dct.year
         return _Found("DATE", str(year))
     if unit == "month":
@@ -1507,9 +1546,15 @@ def _on_month(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     det, edge, year_text, yrel = _low(g("det")), g("edge"), g("year"), g("yrel")
     # "May" is a modal verb before it is a month: alone, take it only after a word that asks
     # for a date
-    alone = word.lower() == "may" and not (det or edge or year_text or yrel)
-    if alone and (word == "MAY" or not _MAY_CONTEXT.search(doc.before(start, 16))):
+    alone = not (det or edge or year_text or yrel)
+    if (
+        alone
+        and word.lower() == "may"
+        and (word == "MAY" or not _MAY_CONTEXT.search(doc.before(start, 16)))
+    ):
         return None
+    if alone and _NAME_AFTER_MONTH.match(doc.text, end):
+        return None  # "the March of the Combatant Mothers", "March for Life": names
     if year_text:
         return _Found("DATE", f"{int(year_text)}-{month:02d}")
     dct = doc.dct
@@ -1810,10 +1855,18 @@ def _on_duration(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         return None
     plural = _low(g("unit")).endswith("s") or _low(g("unit")) in ("centuries", "millennia")
     the, direction, adj = _low(g("the")), _low(g("dir")), _low(g("adj"))
-    # "$10 million a year", "twice a day": a rate, not a stretch of time
+    # "$10 million a year", "four flights a week": a rate, not a stretch of time
     lone_a = num_text in ("a", "an") and not (the or direction or g("approx"))
-    if lone_a and _MONEYISH_BEFORE.search(doc.before(start, 16)):
+    if lone_a and (_MONEYISH_BEFORE.search(doc.before(start, 16)) or _plural_before(doc, start)):
         return None
+    following = doc.low[end : end + 8]
+    if adj == "-old" or _AGE_AFTER.match(following):
+        return None  # "a 6-year-old boy", "37 years old": ages, which TimeML leaves untagged
+    if code == "Q" and num_text in ("a", "one", "two", "three") and _OF_AFTER.match(following):
+        return None  # "three-quarters of its food": a share, not three quarters of a year
+    bare_one_day = num_text == "one" and unit_word == "day" and not (the or direction)
+    if bare_one_day and not _PREP_BEFORE.search(doc.before(start, 12)):
+        return None  # "he hopes one day to fly": someday, not a day long
     if num_text in ("some", "many") and not plural:
         return None  # "some day", "many a year"
     if num_text in ("a", "an", "one") and plural:
@@ -1826,8 +1879,6 @@ def _on_duration(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         n2 = _count_value(g("num2") or "")
         if n2 is not None and n2 < n:
             return None  # "2 or 1 days" is not a range; leave it
-    if adj == "-old":
-        return None  # "a 6-year-old boy": an age, which TimeML corpora leave untagged
     if unit_word == "night" and num_text in ("a", "an"):
         return None  # "a long night", "a night out"
     value = _duration_value(n, code)
@@ -2099,7 +2150,7 @@ def tag_key_dates(text: str, published_at: datetime | None) -> tuple[KeyDate, ..
             doc.last_value, doc.last_at = found.value, end
         spans_now = span is not None and doc.dct is not None and span[0] <= doc.dct <= span[1]
         needs_tense = (span is None or spans_now) and not found.lean
-        tense = doc.tense(start, end) if needs_tense else 0
+        tense = doc.lean(start, end) if needs_tense else 0
         out.append(
             KeyDate(
                 span=Span(start, end, text[start:end]),
