@@ -65,11 +65,9 @@ class Mention:
     theme: Theme | None = None
     place_kind: str | None = None
     how: str = ""  # for tickers: "cashtag", "exchange", "Reuters code", "parenthesised", "bare"
-
-    @property
-    def indirect(self) -> bool:
-        """Whether the mention names something other than the company itself."""
-        return self.alias is not None and self.alias.kind in INDIRECT_KINDS
+    # Names something other than the company itself (a product, person, subsidiary …) and does
+    # not spell out the company's name: "Whole Foods" is indirect, "Amazon Web Services" is not.
+    indirect: bool = False
 
 
 # ── ticker forms ─────────────────────────────────────────────────────────────────────────────
@@ -289,7 +287,7 @@ def _resolve(text: str, kb: KnowledgeBase, confirmed: frozenset[str]) -> tuple[M
         if not chosen:
             continue
         taken.append((start, end))
-        mentions.extend(_to_mention(start, end, s) for s in chosen)
+        mentions.extend(_to_mention(start, end, s, kb) for s in chosen)
     mentions.extend(_tickers_after_names(text, kb, mentions))
     strong.update(m.ticker for m in mentions if m.ticker and not m.indirect)
     mentions.extend(_bare_tickers(text, kb, mentions, frozenset(strong)))
@@ -591,13 +589,17 @@ def _title_case_line(text: str, start: int, end: int) -> bool:
     return capitals / len(words) >= 0.7
 
 
-def _to_mention(start: int, end: int, surface: Surface) -> Mention:
+def _to_mention(start: int, end: int, surface: Surface, kb: KnowledgeBase) -> Mention:
     if surface.kind is SurfaceKind.THEME:
         return Mention(start, end, MentionKind.THEME, theme=surface.theme)
     if surface.kind is SurfaceKind.PLACE:
         return Mention(start, end, MentionKind.PLACE, place_kind=surface.place_kind)
-    if surface.kind is SurfaceKind.ALIAS:
-        return Mention(start, end, MentionKind.ALIAS, ticker=surface.ticker, alias=surface.alias)
+    alias = surface.alias
+    if surface.kind is SurfaceKind.ALIAS and alias is not None:
+        indirect = alias.kind in INDIRECT_KINDS and not kb.names_its_company(alias)
+        return Mention(
+            start, end, MentionKind.ALIAS, ticker=surface.ticker, alias=alias, indirect=indirect
+        )
     return Mention(start, end, MentionKind.NAME, ticker=surface.ticker)
 
 

@@ -164,6 +164,7 @@ class KnowledgeBase:
     _automaton: Any = field(repr=False)
     _surfaces: Mapping[str, tuple[Surface, ...]] = field(repr=False)
     _search_index: tuple[tuple[str, str], ...] = field(repr=False)  # (folded name, ticker)
+    _self_naming: frozenset[tuple[str, str]] = field(repr=False, default=frozenset())
 
     def company(self, ticker: str) -> Company | None:
         """The company listed under ``ticker`` ("brk-b", "$AAPL" work too), else ``None``."""
@@ -206,15 +207,24 @@ class KnowledgeBase:
         Matching is case-insensitive here (apostrophes and dashes folded too); hits overlap
         freely. Which hits are real mentions (case, context, overlaps) the caller decides.
         """
-        folded = fold(text)
-        hits: list[Hit] = []
-        for last, key in self._automaton.iter(folded):
-            start = last - len(key) + 1
-            end = last + 1
-            if not _on_boundary(folded, start, end):
-                continue
-            hits.extend(Hit(start, end, surface) for surface in self._surfaces[key])
-        return tuple(hits)
+        return _scan(self._automaton, self._surfaces, text)
+
+    def names_its_company(self, alias: Alias) -> bool:
+        """Whether ``alias`` contains its company's own name ("Amazon Web Services")."""
+        return (fold(alias.alias), alias.ticker) in self._self_naming
+
+
+def _scan(
+    automaton: Any, surfaces: Mapping[str, tuple[Surface, ...]], text: str
+) -> tuple[Hit, ...]:
+    folded = fold(text)
+    hits: list[Hit] = []
+    for last, key in automaton.iter(folded):
+        start = last - len(key) + 1
+        end = last + 1
+        if _on_boundary(folded, start, end):
+            hits.extend(Hit(start, end, surface) for surface in surfaces[key])
+    return tuple(hits)
 
 
 def normalize_ticker(ticker: str) -> str:
@@ -385,6 +395,20 @@ def _lines(text: str) -> Iterator[str]:
             yield line
 
 
+_COMPANY_COLUMNS = (
+    "ticker",
+    "name",
+    "legal_name",
+    "exchange",
+    "cik",
+    "sector",
+    "industry",
+    "is_etf",
+    "sp500",
+    "rank",
+)
+
+
 def _read_companies(text: str) -> dict[str, Company]:
     # Positional reading: this table has thousands of rows and is read on every start.
     reader = csv.reader(io.StringIO(text))
@@ -392,32 +416,28 @@ def _read_companies(text: str) -> dict[str, Company]:
     missing = {"ticker", "name", "legal_name"} - set(header)
     if missing:
         raise InvalidInputError(f"missing columns: {', '.join(sorted(missing))}", key="companies")
-    col = {name: header.index(name) for name in header}
-    width = len(header)
-
-    def get(row: list[str], name: str) -> str:
-        i = col.get(name)
-        return row[i] if i is not None and i < len(row) else ""
-
+    width = len(header) + 1
+    # Columns the file does not have read as the empty cell at the end of every padded row.
+    at = [header.index(c) if c in header else len(header) for c in _COMPANY_COLUMNS]
     companies: dict[str, Company] = {}
     for row in reader:
         if not row or row[0].startswith("#"):
             continue
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        ticker = normalize_ticker(row[col["ticker"]])
-        name, legal = row[col["name"]], row[col["legal_name"]]
-        cik, rank = get(row, "cik"), get(row, "rank")
+        row = row + [""] * (width - len(row))
+        ticker_, name, legal, exchange, cik, sector, industry, etf, sp500, rank = (
+            row[i] for i in at
+        )
+        ticker = normalize_ticker(ticker_)
         companies[ticker] = Company(
             ticker=ticker,
             name=name or legal or ticker,
             legal_name=legal or name or ticker,
-            exchange=get(row, "exchange") or None,
+            exchange=exchange or None,
             cik=int(cik) if cik else None,
-            sector=get(row, "sector") or None,
-            industry=get(row, "industry") or None,
-            is_etf=get(row, "is_etf") == "1",
-            sp500=get(row, "sp500") == "1",
+            sector=sector or None,
+            industry=industry or None,
+            is_etf=etf == "1",
+            sp500=sp500 == "1",
             rank=int(rank) if rank else None,
         )
     return companies
@@ -541,7 +561,30 @@ def _build(extra_aliases: tuple[Alias, ...]) -> KnowledgeBase:
         _automaton=automaton,
         _surfaces=MappingProxyType(frozen),
         _search_index=index,
+        _self_naming=_self_naming_aliases(aliases, automaton, frozen),
     )
+
+
+def _self_naming_aliases(
+    aliases: Iterable[Alias], automaton: Any, surfaces: Mapping[str, tuple[Surface, ...]]
+) -> frozenset[tuple[str, str]]:
+    """Indirect aliases that spell out their company's own name inside them.
+
+    "Amazon Web Services" names Amazon: a text that says it names the company directly.
+    """
+    found = set()
+    for alias in aliases:
+        if not alias.ticker or alias.kind not in INDIRECT_KINDS:
+            continue
+        for hit in _scan(automaton, surfaces, alias.alias):
+            surface = hit.surface
+            whole = (hit.start, hit.end) == (0, len(alias.alias))
+            itself = surface.kind is SurfaceKind.COMPANY or (
+                surface.alias is not None and surface.alias.kind not in INDIRECT_KINDS
+            )
+            if surface.ticker == alias.ticker and itself and not whole:
+                found.add((fold(alias.alias), alias.ticker))
+    return frozenset(found)
 
 
 def _company_surfaces(
@@ -676,10 +719,11 @@ def _derived_names(company: Company) -> list[tuple[str, int]]:
             if len(core) < 3:
                 break
             emit(core, 2)
-    return [(t, st) for t, st in out if any(c.isalpha() for c in t)]
+    return [(t, st) for t, st in out if _HAS_LETTER.search(t)]
 
 
 _ABBREVIATION_DOT = re.compile(r"(?<=[a-z]{2})\. ")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _strip_accents(text: str) -> str:
