@@ -25,7 +25,7 @@ import importlib
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any, Final
@@ -583,9 +583,8 @@ _ABBREVIATIONS: Final = frozenset(_WORDS["sentences"]["abbreviations"])
 _SENTENCE_END: Final = re.compile(
     r"[.!?\n](?:(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|(?<=\n)\s*)"
 )
-_CLAUSE_CHARS: Final = (
-    ";", ":", "(", ")", "[", "]", '"', "“", "”", "''", "``", "—", ", ", " – ", " -- ", " _ ",
-)  # fmt: skip
+# Where a clause ends: punctuation that sets off a quote, an aside or a list item.
+_CLAUSE_BREAK: Final = re.compile(r";|:|\(|\)|\[|\]|\"|“|”|''|``|—|, | – | -- | _ ")
 # A preposition right before a date that says on which side of now it lies.
 _LEAD_PREPOSITION: Final = re.compile(
     r"\b(since|by|until|till|as\s+(?:early|soon)\s+as|no\s+later\s+than|starting|beginning"
@@ -605,6 +604,7 @@ _PRESENT_WORDS: Final = frozenset(_WORDS["tense"]["present"])
 _PRESENT: Final = 2  # a present-tense verb: the search stops, and the tense is "unknown" (0)
 _NEAREST: Final = 3  # the words disagree: take whichever candidate date is nearer
 _NOT_PAST_ED: Final = frozenset(_WORDS["tense"]["not_past"])
+_DETERMINERS: Final = frozenset(_WORDS["tense"]["determiners"])
 
 
 def _tense_cue(words: list[str], i: int) -> int:
@@ -625,6 +625,11 @@ def _tense_cue(words: list[str], i: int) -> int:
     following = words[i + 1] if i + 1 < len(words) else ""
     if w in ("was", "were") and (following in _FUTURE_WORDS or following in _TO_AHEAD):
         return 1  # "were planning", "was due", "was set to"
+    j = i - 1
+    while j >= 0 and words[j] in _AUX_FILLERS:
+        j -= 1
+    if j >= 0 and words[j] in _DETERMINERS:
+        return 0  # "a still unspecified date", "the expected deal": an adjective, not a verb
     # "will be depleted", "is expected to be completed": the auxiliary decides
     for j in range(i - 1, max(-1, i - 4), -1):
         if words[j] in _FUTURE_AUX or words[j].endswith("'ll"):
@@ -680,9 +685,8 @@ _BARE_UNIT_BEFORE: Final = re.compile(
     r"\b(?:for|in|over|within|took|take|takes|taking|lasted|last|lasting|spent|spend|than)\s+$"
 )
 
-_REFERENCE_WINDOW: Final = (
-    300  # characters back to the date "a year earlier" or "the quarter" refers to
-)
+# How far back (characters) the date that "a year earlier" or "the quarter" refers to may be.
+_REFERENCE_WINDOW: Final = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -693,18 +697,21 @@ class _Found:
     value: str
     lean: int = 0  # -1 looking back, +1 looking ahead, 0 by tense or range
     start: int | None = None  # where the expression starts, when not where the rule's match does
+    # a comparison ("a year earlier"): later anaphora still refer to the date it compares with
+    refers_back: bool = False
 
 
 class _Doc:
     """The text being tagged (and its ASCII-lower-cased twin), its anchor date, what was said."""
 
-    __slots__ = ("_starts", "dct", "last_at", "last_value", "low", "text")
+    __slots__ = ("_clause_marks", "_starts", "dct", "last_at", "last_value", "low", "text")
 
     def __init__(self, text: str, dct: date | None) -> None:
         self.text = text
         self.low = text.translate(_ASCII_LOWER)  # same length, same offsets
         self.dct = dct
         self._starts: list[int] | None = None
+        self._clause_marks: dict[int, list[tuple[int, int]]] = {}
         self.last_value: str | None = None
         self.last_at = -(10**9)
 
@@ -718,14 +725,19 @@ class _Doc:
     def clause(self, start: int, end: int) -> tuple[int, int]:
         """The [start, end) bounds of the clause around [start, end), within its sentence."""
         s_start, s_end = self.sentence(start)
-        text, left, right = self.text, s_start, s_end
-        for mark in _CLAUSE_CHARS:
-            i = text.rfind(mark, left, start)
-            if i >= 0:
-                left = i + len(mark)
-            j = text.find(mark, end, right)
-            if j >= 0:
-                right = j
+        marks = self._clause_marks.get(s_start)
+        if marks is None:
+            marks = [
+                (m.start(), m.end()) for m in _CLAUSE_BREAK.finditer(self.text, s_start, s_end)
+            ]
+            self._clause_marks[s_start] = marks
+        left, right = s_start, s_end
+        for mark_start, mark_end in marks:
+            if mark_end <= start:
+                left = mark_end
+            elif mark_start >= end:
+                right = mark_start
+                break
         return left, right
 
     def tense(self, start: int, end: int) -> int:
@@ -752,7 +764,10 @@ class _Doc:
     def _verb_tense(self, start: int, end: int) -> int:
         s_start, s_end = self.sentence(start)
         c_start, c_end = self.clause(start, end)
-        for lo, hi in ((c_start, c_end), (s_start, s_end)):
+        spans = [(c_start, c_end)]
+        if (c_start, c_end) != (s_start, s_end):
+            spans.append((s_start, s_end))
+        for lo, hi in spans:
             left = [w.strip(_PUNCT) for w in self.low[max(lo, start - 160) : start].split()]
             right = [w.strip(_PUNCT) for w in self.low[end : min(hi, end + 80)].split()]
             for distance in range(_TENSE_WORDS):
@@ -1221,6 +1236,11 @@ def _year_of_phrase(yq: str, doc: _Doc, start: int) -> int | None:
     return _relative_year(w, doc.dct)
 
 
+_COMPARED: Final = frozenset(
+    ["year-ago", "year-earlier", "year-before", "comparable", "corresponding", "same"]
+)
+
+
 def _on_quarter(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     q = _QUARTER_WORD[_low(g("q"))]
     if g("pl"):
@@ -1237,7 +1257,8 @@ def _on_quarter(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         if ref and re.match(r"\d{4}", ref):
             year = int(ref[:4]) - 1
     if year is not None:
-        return _Found("DATE", f"{year}-Q{q}")
+        compared = _low(g("yq")) in _COMPARED and not (g("year") or g("yafter"))
+        return _Found("DATE", f"{year}-Q{q}", refers_back=compared)
     ref = doc.reference(start)
     if ref and re.fullmatch(rf"\d{{4}}-Q{q}", ref):
         return _Found("DATE", ref)
@@ -1312,7 +1333,8 @@ def _on_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         if year:
             q = ref[-1] if ref and re.fullmatch(r"\d{4}-Q\d", ref) else "X"
             return _Found("DATE", f"{year}-Q{q}")
-        if ref and re.fullmatch(r"\d{4}-Q[1-4X]", ref):
+        latest = any(w in which for w in ("latest", "most recent", "just"))
+        if ref and re.fullmatch(r"\d{4}-Q[1-4X]", ref) and not latest:
             base = ref
         elif doc.dct is not None:
             y, m = _add_months(doc.dct.year, doc.dct.month, -3)
@@ -1320,7 +1342,7 @@ def _on_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         else:
             base = "XXXX-QX"
         if ago and base[0].isdigit():
-            base = _shift_value(base, -1) or base
+            return _Found("DATE", _shift_value(base, -1) or base, refers_back=True)
         return _Found("DATE", base)
     if what == "period":
         if not which.strip() and not year:
@@ -1330,12 +1352,12 @@ def _on_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
                 return _Found("DATE", f"{year}-Q{ref[-1]}")
             return _Found("DATE", year)
         if ref and re.match(r"\d{4}", ref) and not ref.startswith("P"):
-            return _Found("DATE", (_shift_value(ref, -1) or ref) if ago else ref)
+            return _Found("DATE", (_shift_value(ref, -1) or ref) if ago else ref, refers_back=ago)
         if doc.dct is None:
             return None
         y, m = _add_months(doc.dct.year, doc.dct.month, -3)
         base = f"{y}-Q{(m - 1) // 3 + 1}"
-        return _Found("DATE", (_shift_value(base, -1) or base) if ago else base)
+        return _Found("DATE", (_shift_value(base, -1) or base) if ago else base, refers_back=ago)
     if what in ("fiscal year", "year"):
         if year:
             return _Found("DATE", year)
@@ -1411,7 +1433,16 @@ def _on_season(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
 
 
 def _on_relative(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
-    det, unit, edge = _low(g("det")), _low(g("unit")), _low(g("edge"))
+    found = _relative_value(g, doc, start, end)
+    edge = _low(g("edge"))
+    if found is not None and edge in ("earlier", "later"):
+        # "earlier this month" lies before the publication date, "later this year" after it
+        return replace(found, lean=-1 if edge == "earlier" else 1)
+    return found
+
+
+def _relative_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
+    det, unit = _low(g("det")), _low(g("unit"))
     dct = doc.dct
     back = det in (
         "the past",
@@ -1483,7 +1514,6 @@ def _on_relative(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     if unit == "quarter":
         y, m = _add_months(dct.year, dct.month, 3 * shift)
         return _Found("DATE", f"{y}-Q{(m - 1) // 3 + 1}")
-    del edge
     return _Found("DATE", str(dct.year + shift))
 
 
@@ -1575,6 +1605,11 @@ def _on_month(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
 
 
 def _on_ago(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
+    found = _ago_value(g, doc, start, end)
+    return None if found is None else replace(found, refers_back=True)
+
+
+def _ago_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     n = _count_value(g("num") or "")
     unit_word = _UNIT_FORMS.get(_low(g("unit")), "")
     code = _UNITS.get(unit_word, "")
@@ -1622,10 +1657,10 @@ def _on_year_ago(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     if ref and re.match(r"\d{4}", ref):
         shifted = _shift_value(ref, -1)
         if shifted:
-            return _Found("DATE", shifted)
+            return _Found("DATE", shifted, refers_back=True)
     if doc.dct is None:
-        return _Found("DATE", "XXXX")
-    return _Found("DATE", str(doc.dct.year - 1))
+        return _Found("DATE", "XXXX", refers_back=True)
+    return _Found("DATE", str(doc.dct.year - 1), refers_back=True)
 
 
 def _on_holiday(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
@@ -1883,10 +1918,11 @@ def _on_duration(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         return None  # "a long night", "a night out"
     value = _duration_value(n, code)
     start_at = None
-    if the in ("a", "an") and not (g("approx") or direction or g("per")):
+    if the in ("a", "an") and not (direction or g("per")):
         unit_at, num_end = g.start("unit"), g.start("num") + len(g("num") or "")
         if doc.low[num_end:unit_at] == "-":
-            start_at = g.start("num")  # "a 10-year bond": the article belongs to the bond
+            # "a 10-year bond", "a roughly 15-minute talk": the article belongs to the noun
+            start_at = g.start("approx") if g("approx") else g.start("num")
     lean = 0
     if direction in ("past", "last", "previous", "preceding"):
         lean = -1
@@ -2026,9 +2062,10 @@ def _relation(found: _Found, span: tuple[date, date] | None, dct: date | None, t
             return "past"
         if span[0] > dct:
             return "future"
-        if span[0] < span[1] and tense:
+        lean = found.lean or tense
+        if span[0] < span[1] and lean:
             # a period under way ("this summer"): the clause says which part of it is meant
-            return "past" if tense < 0 else "future"
+            return "past" if lean < 0 else "future"
         return "ongoing"
     lean = found.lean or tense
     return "past" if lean < 0 else "future" if lean > 0 else "ongoing"
@@ -2037,6 +2074,8 @@ def _relation(found: _Found, span: tuple[date, date] | None, dct: date | None, t
 def _event_of(doc: _Doc, start: int, end: int) -> str | None:
     """The clause a date belongs to, without the date: a cheap stand-in for its event."""
     left_from, right_to = doc.clause(start, end)
+    if doc.text[end : end + 2] in ("'s", "’s"):
+        end += 2  # "Tuesday's attack": the event is the attack
     lw = doc.text[left_from:start].split()
     rw = doc.text[end:right_to].split()
     if len(lw) + len(rw) < 3:
@@ -2145,7 +2184,8 @@ def tag_key_dates(text: str, published_at: datetime | None) -> tuple[KeyDate, ..
             end -= 1
         floor = end
         span = _range_of(found.value, doc.dct) if found.type in ("DATE", "TIME") else None
-        if found.type in ("DATE", "TIME") and found.value[:1].isdigit() and "X" not in found.value:
+        calendar = found.value[:1].isdigit() and "X" not in found.value
+        if found.type in ("DATE", "TIME") and calendar and not found.refers_back:
             # later "a year earlier" / "the quarter" refer back to calendar values like this one
             doc.last_value, doc.last_at = found.value, end
         spans_now = span is not None and doc.dct is not None and span[0] <= doc.dct <= span[1]
