@@ -125,6 +125,26 @@ def test_an_ordinary_word_needs_capitals_and_a_place_in_the_sentence(kb: Knowled
     assert tickers("Block trades rose in the afternoon session as volumes grew.", kb) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "State Department security director Dave Carpenter said the list would grow.",
+        "The Southern Poverty Law Center tracks extremist groups.",
+        "The bank hired RBC Capital Markets to advise on the sale.",
+        "An analyst at Prudential-Bache Securities said the shares were cheap.",
+    ],
+)
+def test_a_weak_name_inside_a_longer_name_links_nothing(kb: KnowledgeBase, text: str) -> None:
+    assert tickers(text, kb) == []
+
+
+def test_bare_tickers_need_a_large_company_or_the_company_named(kb: KnowledgeBase) -> None:
+    assert "AMD" in tickers("Chipmakers fell, with AMD down 3% and the index lower.", kb)
+    title = "American Airlines reports higher May traffic"
+    assert "AAL" in tickers("AAL rose 0.5% in premarket trade on Friday.", kb, title=title)
+    assert tickers("The ABCD group met on Friday.", kb) == []
+
+
 def test_patriot_needs_its_domain(kb: KnowledgeBase) -> None:
     assert tickers("The Patriot Act was debated in Congress for days.", kb) == []
     found = tickers("Germany will send another Patriot missile battery to Kyiv.", kb)

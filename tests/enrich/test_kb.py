@@ -26,7 +26,7 @@ from marketbrief.enrich.kb import (
     normalize_ticker,
 )
 from marketbrief.enrich.kb import _build as build_kb_uncached
-from marketbrief.errors import ConfigError, InvalidInputError
+from marketbrief.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT / ".." / "shared"
@@ -187,12 +187,17 @@ def test_extra_aliases_are_checked(tmp_path: Path) -> None:
     assert missing.value.key == str(tmp_path / "absent.csv")
     unknown = tmp_path / "unknown.csv"
     unknown.write_text("alias,ticker,kind,why\nFoo,ZZZZZZ,brand,no such ticker\n", "utf-8")
-    with pytest.raises(InvalidInputError, match="ZZZZZZ"):
+    with pytest.raises(ConfigError, match="ZZZZZZ") as unknown_error:
         load_kb(unknown)
+    assert unknown_error.value.key == str(unknown.resolve())
     bad_kind = tmp_path / "kind.csv"
     bad_kind.write_text("alias,ticker,kind,why\nFoo,AAPL,cousin,no such kind\n", "utf-8")
-    with pytest.raises(InvalidInputError, match="cousin"):
+    with pytest.raises(ConfigError, match="cousin"):
         load_kb(bad_kind)
+    no_columns = tmp_path / "columns.csv"
+    no_columns.write_text("name,symbol\nFoo,AAPL\n", "utf-8")
+    with pytest.raises(ConfigError, match="missing columns"):
+        load_kb(no_columns)
 
 
 # ── lookup, search, scan ─────────────────────────────────────────────────────────────────────

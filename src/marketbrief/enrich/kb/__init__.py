@@ -353,7 +353,12 @@ def _load_default() -> KnowledgeBase:
 @functools.lru_cache(maxsize=8)
 def _load_with_extra(path: Path, stamp: tuple[int, int]) -> KnowledgeBase:
     del stamp  # part of the cache key only: a changed file is read again
-    return _build(extra_aliases=tuple(_read_aliases(path.read_text(encoding="utf-8"), str(path))))
+    try:
+        extra = tuple(_read_aliases(path.read_text(encoding="utf-8"), str(path)))
+        return _build(extra_aliases=extra)
+    except (InvalidInputError, UnicodeDecodeError, csv.Error) as exc:
+        # The operator's file is configuration: say which file cannot work, and why.
+        raise ConfigError(f"aliases file cannot be used: {exc}", key=str(path)) from exc
 
 
 def load_kb(extra: Path | None = None) -> KnowledgeBase:
@@ -362,7 +367,8 @@ def load_kb(extra: Path | None = None) -> KnowledgeBase:
     ``extra`` is a CSV in the format of ``data/aliases.csv`` (alias, ticker, kind, why,
     context); its rows add aliases or replace every packaged row of the same alias (compared
     case-insensitively); a row with an empty ticker stops that alias, or that company name,
-    from linking at all. The result is cached per file version: call it freely.
+    from linking at all. The result is cached per file version: call it freely. A file that
+    cannot be read or names unknown tickers or kinds raises ``ConfigError`` keyed by its path.
     """
     if extra is None:
         return _load_default()
