@@ -182,6 +182,7 @@ def test_clock_times_and_parts_of_the_day() -> None:
         ("Lenders have 90 days to respond.", "90 days", "P90D"),
         ("Yields fell over the past two months.", "the past two months", "P2M"),
         ("It sold a 10-year bond.", "10-year", "P10Y"),
+        ("The 30-year yield fell.", "30-year", "P30Y"),
         ("The meeting lasted 45 minutes.", "45 minutes", "PT45M"),
         ("The flight took 5 1/2 hours.", "5 1/2 hours", "PT5H30M"),
         ("The strike lasted a year and a half.", "a year and a half", "P1Y6M"),
@@ -236,6 +237,7 @@ def test_amounts_and_counts_are_not_dates() -> None:
         ("It happened in the 1980s.", date(1980, 1, 1), date(1989, 12, 31)),
         ("It happened on Tuesday afternoon.", date(2025, 6, 24), date(2025, 6, 24)),
         ("It happens now.", date(2025, 6, 25), date(2025, 6, 25)),
+        ("The Fed meets July 29-30.", date(2025, 7, 29), date(2025, 7, 30)),
     ],
 )
 def test_range_is_the_first_and_last_day_covered(text: str, first: date, last: date) -> None:

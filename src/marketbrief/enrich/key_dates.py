@@ -186,7 +186,9 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
         "month_day",
         r"(?:(?P<wdet>this\s+coming|this|next|last)\s+)?"
         f"(?:(?P<wd>{_WEEKDAY_D}),?\\s+(?:the\\s+)?)?"
-        f"(?P<month>{_MONTH_D})\\s*(?P<day>{_DAY}|{_DAY_WORD}{_END})(?:,?\\s+(?P<year>{_YEAR}))?"
+        f"(?P<month>{_MONTH_D})\\s*(?P<day>{_DAY}|{_DAY_WORD}{_END})"
+        f"(?:\\s*[-–]\\s*(?P<day2>{_DAY})|\\s+(?:to|through)\\s+(?P<day3>{_DAY}))?"
+        f"(?:,?\\s+(?P<year>{_YEAR}))?"
         r"(?!\s*-\s*\d|\s+(?:to|and|or|through)\s+\d)",
     ),
     # "24 June 2025", "the 24th of June", "Friday, 13 June"
@@ -699,6 +701,7 @@ class _Found:
     start: int | None = None  # where the expression starts, when not where the rule's match does
     # a comparison ("a year earlier"): later anaphora still refer to the date it compares with
     refers_back: bool = False
+    days: tuple[date, date] | None = None  # the days covered, when more than the value says
 
 
 class _Doc:
@@ -798,16 +801,23 @@ class _Groups:
         self._m, self._text = m, text
 
     def __call__(self, name: str) -> str | None:
-        start, end = self._m.span(name)
+        """The group's text, or None when it did not take part (or the rule has no such group)."""
+        try:
+            start, end = self._m.span(name)
+        except IndexError:
+            return None
         return None if start < 0 else self._text[start:end]
 
     def start(self, name: str) -> int:
         """Where the group starts (-1 when it did not take part)."""
-        return self._m.start(name)
+        try:
+            return self._m.start(name)
+        except IndexError:
+            return -1
 
     def capital(self, name: str) -> bool:
         """Whether the group starts with a capital letter (month and weekday names must)."""
-        start = self._m.start(name)
+        start = self.start(name)
         return start < 0 or self._text[start].isupper()
 
 
@@ -1190,7 +1200,17 @@ def _on_month_day(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
                 year = y
                 break
     value = _date_value(year, month, day, doc, start, end)
-    return _Found("DATE", value) if value else None
+    if not value:
+        return None
+    last_day = g("day2") or g("day3")
+    if last_day:
+        # "July 29-30": the first day is the date, the range runs to the last
+        first = date.fromisoformat(value) if value[0].isdigit() else None
+        last = _safe_date(first.year, month, _day_number(last_day)) if first else None
+        if first is None or last is None or last <= first:
+            return _Found("DATE", value)
+        return _Found("DATE", value, days=(first, last))
+    return _Found("DATE", value)
 
 
 def _on_iso(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
@@ -1918,10 +1938,10 @@ def _on_duration(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         return None  # "a long night", "a night out"
     value = _duration_value(n, code)
     start_at = None
-    if the in ("a", "an") and not (direction or g("per")):
+    if the in ("a", "an", "the") and not (direction or g("per")):
         unit_at, num_end = g.start("unit"), g.start("num") + len(g("num") or "")
         if doc.low[num_end:unit_at] == "-":
-            # "a 10-year bond", "a roughly 15-minute talk": the article belongs to the noun
+            # "a 10-year bond", "the 30-year yield": the article belongs to the noun
             start_at = g.start("approx") if g("approx") else g.start("num")
     lean = 0
     if direction in ("past", "last", "previous", "preceding"):
@@ -2183,7 +2203,9 @@ def tag_key_dates(text: str, published_at: datetime | None) -> tuple[KeyDate, ..
         while end > start and text[end - 1] in " \t\r\n,":
             end -= 1
         floor = end
-        span = _range_of(found.value, doc.dct) if found.type in ("DATE", "TIME") else None
+        span = found.days or (
+            _range_of(found.value, doc.dct) if found.type in ("DATE", "TIME") else None
+        )
         calendar = found.value[:1].isdigit() and "X" not in found.value
         if found.type in ("DATE", "TIME") and calendar and not found.refers_back:
             # later "a year earlier" / "the quarter" refer back to calendar values like this one
