@@ -547,10 +547,16 @@ def _build(extra_aliases: tuple[Alias, ...]) -> KnowledgeBase:
         automaton.add_word(key, key)
     automaton.make_automaton()
 
+    # Names a person may type: the table's names and the aliases that name the company itself.
     index = tuple(
         sorted(
             {(fold(c.name), c.ticker) for c in companies.values()}
             | {(fold(c.legal_name), c.ticker) for c in companies.values()}
+            | {
+                (fold(a.alias), a.ticker)
+                for a in aliases
+                if a.ticker and a.kind not in INDIRECT_KINDS
+            }
         )
     )
     return KnowledgeBase(
