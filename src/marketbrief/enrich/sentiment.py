@@ -146,14 +146,18 @@ _TOKEN = re.compile(
       | (?P<pct>[+\-−]\s?\d+(?:[.,]\d+)?\s?%)
       | (?P<num>[$€£]?\d+(?:[.,]\d+)*%?[a-z]{0,3})
       | (?P<word>(?:\d+-)?[a-z&]+(?:['\-][a-z&]+)*)
-      | (?P<punct>[,;:!?()|–—]|\.(?!\d)|\s-\s)""",
+      | (?P<comma>,)
+      | (?P<punct>[;:!?()|–—]|\.(?!\d)|\s-\s)""",
     re.VERBOSE,
 )
 _BREAK = "<p>"
+_COMMA = "<c>"
+_BREAKS = frozenset({_BREAK, _COMMA})
 
 
 def _tokens(sentence: str, lexicon: Lexicon) -> list[str]:
-    """Lower-case words, "<p>" for clause punctuation, "+%"/"-%" for signed percentages."""
+    """Lower-case words, "<c>" for commas and "<p>" for other clause punctuation, "+%"/"-%" for
+    signed percentages and "<n>" for other numbers."""
     text = _URL.sub(" ", sentence.lower().replace("’", "'").replace("‘", "'"))
     out: list[str] = []
     for match in _TOKEN.finditer(text):
@@ -168,6 +172,8 @@ def _tokens(sentence: str, lexicon: Lexicon) -> list[str]:
             out.append("-%" if token[0] in "-−" else "+%")
         elif kind == "num":
             out.append("<n>")
+        elif kind == "comma":
+            out.append(_COMMA)
         elif kind == "punct":
             out.append(_BREAK)
         # cashtags carry no polarity
@@ -218,7 +224,7 @@ def _near(
             if not 0 <= j < len(items):
                 continue
             lo, hi = min(at, j), max(at, j)
-            if any(items[k] == _BREAK for k in range(lo + 1, hi)):
+            if any(items[k] in _BREAKS for k in range(lo + 1, hi) if isinstance(items[k], str)):
                 continue
             item = items[j]
             if isinstance(item, _Item) and item.entry.kind in kinds:
@@ -227,6 +233,23 @@ def _near(
 
 
 _QUANTITIES = frozenset({"good", "bad"})
+
+
+def _subject(items: list[_Item | str], at: int) -> _Item | None:
+    """The nearest free quantity before ``at`` in its sentence, across commas: the subject of
+    a move told after it ("Earnings per share were 10 cents, down from 25 cents")."""
+    for j in range(at - 1, -1, -1):
+        item = items[j]
+        if item == _BREAK:
+            return None
+        if isinstance(item, _Item):
+            if item.entry.kind in _DIRECTIONS or item.entry.kind in _LEVELS:
+                return None  # that move had its own subject
+            if item.entry.kind in ("good", "bad") and not item.bound:
+                return item
+    return None
+
+
 _DIRECTIONS = frozenset({"up", "down", "raise", "cut"})
 _TRANSITIVE = frozenset({"raise", "cut"})
 _LEVELS = frozenset({"high", "low"})
@@ -243,7 +266,7 @@ def _score_level(items: list[_Item | str], at: int, level: _Item) -> None:
     move of the quantity it is about (a record low of unemployment is good news)."""
     for j in range(at - 1, max(at - 1 - LEVEL_REACH, -1), -1):
         before = items[j]
-        if before == _BREAK:
+        if isinstance(before, str) and before in _BREAKS:
             break
         if isinstance(before, _Item) and before.entry.kind in _DIRECTIONS and before.value:
             before.value *= 1.0 + level.entry.value / 2
@@ -268,6 +291,8 @@ def _score_items(items: list[_Item | str]) -> tuple[float, bool]:
             sign = 1.0 if kind in ("up", "raise") else -1.0
             transitive = kind in _TRANSITIVE
             quantity = _near(items, i, BINDING_REACH, _QUANTITIES, after_first=transitive)
+            if quantity is None and not transitive:
+                quantity = _subject(items, i)
             if quantity is None:
                 item.value = sign * item.entry.value * (TRANSITIVE_ALONE if transitive else 1.0)
             else:
@@ -296,7 +321,7 @@ def _score_items(items: list[_Item | str]) -> tuple[float, bool]:
         if item.entry.kind == "negator":
             for j in range(i + 1, min(i + 1 + NEGATION_REACH, len(items))):
                 after = items[j]
-                if after == _BREAK:
+                if isinstance(after, str) and after in _BREAKS:
                     break
                 if isinstance(after, _Item) and after.value:
                     after.value *= item.entry.value
@@ -313,7 +338,8 @@ def _score_items(items: list[_Item | str]) -> tuple[float, bool]:
     for at, value in promoting:
         if value < 1.0:
             for k in range(at + 1, len(items)):
-                if items[k] == _BREAK:
+                item_k = items[k]
+                if isinstance(item_k, str) and item_k in _BREAKS:
                     break
                 factors[k] *= value
     total = 0.0
