@@ -564,8 +564,18 @@ def _build_trigger_automaton() -> Any:
 
 
 _TRIGGER_AUTOMATON: Final = _build_trigger_automaton()
-# The start of a number that is not money or a percentage.
-_NUMBER_START: Final = re.compile(r"\d(?<![\w.,$£€¥]\d)(?![\d,.]*\s*(?:%|percent\b|per\s+cent\b))")
+# The start of a number that can begin a time expression: a year, or a number followed by what
+# a date, clock time or duration puts after one (most numbers in news are money and counts).
+_NUMBER_START: Final = re.compile(
+    r"\d(?<![\w.,$£€¥]\d)(?="  # the first digit is taken first: the engine skips to digits fast
+    r"(?<=1)[6-9]\d\d(?!\d)|(?<=2)[01]\d\d(?!\d)"
+    r"|\d*(?:[:/]\d"
+    r"|(?:[.,]\d+)*(?:\s+1/2|\s*½|-and-a-half|\s+and\s+a\s+half)?(?:\s*[-–]\s*|\s+)?"
+    r"(?:(?:more|additional|straight|consecutive|full|trading|business|calendar|working|extra"
+    r"|further)\s+)?"
+    f"(?:{_UNIT}|{_MONTH_D}|[ap]\\.?\\s?m\\b|o'clock|in\\s+the\\s|(?:st|nd|rd|th)\\b|['’]?s\\b"
+    r"|[qh]\b|(?:to|or|and|through|-|–)\s*\d|times\b)))"
+)
 _PREFIX_WORDS: Final = frozenset(
     [
         *_WORDS["scan"]["prefix_words"],
@@ -593,7 +603,8 @@ _LEAD_PREPOSITION: Final = re.compile(
     r"|effective)\s+(?:on\s+)?\Z"
 )
 _PUNCT: Final = ".,;:!?\"'()[]“”‘’—–-"
-_TENSE_WORDS: Final = 12  # how many words either side of a date may tell its tense
+_TENSE_REACH: Final = 100  # how far (characters) from a date a verb may tell its tense
+_WORD: Final = re.compile(r"\S+")
 
 # The verb nearest to a date tells its tense. A past participle governed by a future auxiliary
 # ("will be depleted") is future, so auxiliaries are looked for just before it.
@@ -639,6 +650,18 @@ def _tense_cue(words: list[str], i: int) -> int:
         if words[j] not in _AUX_FILLERS:
             break
     return -1
+
+
+def _sentence_cues(low: str, start: int, end: int) -> list[tuple[int, int, int]]:
+    """(start, end, cue) of the words of a sentence that tell a tense (see ``_tense_cue``)."""
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(low, start, end)]
+    words = [low[a:b].strip(_PUNCT) for a, b in spans]
+    cues = []
+    for i, (a, b) in enumerate(spans):
+        cue = _tense_cue(words, i)
+        if cue:
+            cues.append((a, b, cue))
+    return cues
 
 
 def _sentence_starts(text: str, low: str) -> list[int]:
@@ -707,7 +730,7 @@ class _Found:
 class _Doc:
     """The text being tagged (and its ASCII-lower-cased twin), its anchor date, what was said."""
 
-    __slots__ = ("_clause_marks", "_starts", "dct", "last_at", "last_value", "low", "text")
+    __slots__ = ("_clause_marks", "_cues", "_starts", "dct", "last_at", "last_value", "low", "text")
 
     def __init__(self, text: str, dct: date | None) -> None:
         self.text = text
@@ -715,6 +738,7 @@ class _Doc:
         self.dct = dct
         self._starts: list[int] | None = None
         self._clause_marks: dict[int, list[tuple[int, int]]] = {}
+        self._cues: dict[int, list[tuple[int, int, int]]] = {}
         self.last_value: str | None = None
         self.last_at = -(10**9)
 
@@ -766,19 +790,27 @@ class _Doc:
 
     def _verb_tense(self, start: int, end: int) -> int:
         s_start, s_end = self.sentence(start)
+        cues = self._cues.get(s_start)
+        if cues is None:
+            cues = self._cues[s_start] = _sentence_cues(self.low, s_start, s_end)
         c_start, c_end = self.clause(start, end)
         spans = [(c_start, c_end)]
         if (c_start, c_end) != (s_start, s_end):
             spans.append((s_start, s_end))
         for lo, hi in spans:
-            left = [w.strip(_PUNCT) for w in self.low[max(lo, start - 160) : start].split()]
-            right = [w.strip(_PUNCT) for w in self.low[end : min(hi, end + 80)].split()]
-            for distance in range(_TENSE_WORDS):
-                for words, i in ((left, len(left) - 1 - distance), (right, distance)):
-                    if 0 <= i < len(words):
-                        cue = _tense_cue(words, i)
-                        if cue:
-                            return 0 if cue == _PRESENT else cue
+            best, best_distance = 0, _TENSE_REACH
+            for word_start, word_end, cue in cues:
+                if lo <= word_start and word_end <= start:
+                    distance = start - word_end
+                elif end <= word_start and word_end <= hi:
+                    # an adverbial mostly follows its verb: a verb after the date counts double
+                    distance = 2 * (word_start - end)
+                else:
+                    continue
+                if distance < best_distance:
+                    best, best_distance = cue, distance
+            if best:
+                return 0 if best == _PRESENT else best
         return 0
 
     def reference(self, start: int) -> str | None:
