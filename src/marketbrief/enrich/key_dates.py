@@ -710,6 +710,16 @@ _BARE_UNIT_BEFORE: Final = re.compile(
     r"\b(?:for|in|over|within|took|take|takes|taking|lasted|last|lasting|spent|spend|than)\s+$"
 )
 
+_YEAR_VALUE_REST: Final = re.compile(r"(\d{4})(.*)$")
+_WORD_SPLIT: Final = re.compile(r"[\s-]+")
+_MONTH_DAY_WORDS: Final = re.compile(r"([a-z]+)\.?\s*(\d{1,2})(?:\D+(\d{4}))?")
+_NOT_DIGIT: Final = re.compile(r"\D")
+_FOUR_DIGITS: Final = re.compile(r"\d{4}")
+_QUARTER_VALUE: Final = re.compile(r"\d{4}-Q[1-4X]")
+_DAY_VALUE: Final = re.compile(r"\d{4}-\d\d-\d\d")
+_MONTH_VALUE: Final = re.compile(r"\d{4}-\d\d")
+_AT_BEFORE: Final = re.compile(r"\bat\W*$")
+
 # How far back (characters) the date that "a year earlier" or "the quarter" refers to may be.
 _REFERENCE_WINDOW: Final = 300
 
@@ -1031,7 +1041,7 @@ def _resolve_season(code: str, dct: date | None, tense: int, det: str) -> str:
 
 def _shift_value(value: str, years: int) -> str | None:
     """A calendar value moved by whole years ("a year earlier" than the one referred to)."""
-    m = re.match(r"(\d{4})(.*)$", value)
+    m = _YEAR_VALUE_REST.match(value)
     if m is None:
         return None
     rest = m.group(2)
@@ -1058,14 +1068,14 @@ def _count_value(raw: str) -> float | None:
     except ValueError:
         pass
     total = 0.0
-    for part in re.split(r"[\s-]+", s):
+    for part in _WORD_SPLIT.split(s):
         if part in ("a", "and"):
             continue
         n = _NUMBERS.get(part)
         if n is None:
             return None
         total = total * n if n == 100 and total else total + n
-    return (total or None) if total else None
+    return total + half if total else None
 
 
 _DATE_UNIT: Final = {
@@ -1162,7 +1172,7 @@ def _day_of(day_text: str, doc: _Doc, start: int, end: int) -> str | None:
         return (dct + timedelta(days=-1 if w == "yesterday" else 1)).isoformat()
     if w.rstrip(".") in _WEEKDAYS:
         return _resolve_weekday(_weekday_number(w), dct, doc.tense(start, end), "")
-    m = re.match(r"([a-z]+)\.?\s*(\d{1,2})(?:\D+(\d{4}))?", w)
+    m = _MONTH_DAY_WORDS.match(w)
     if m and m.group(1) in _MONTHS:
         month, day = _MONTHS[m.group(1)], int(m.group(2))
         if m.group(3):
@@ -1215,7 +1225,7 @@ def _day_number(s: str) -> int:
     s = s.lower()
     if s in _ORDINALS:
         return _ORDINALS[s]
-    return int(re.sub(r"\D", "", s))
+    return int(_NOT_DIGIT.sub("", s))
 
 
 def _on_month_day(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
@@ -1276,11 +1286,11 @@ _QUARTER_WORD: Final = {
 def _year_of_phrase(yq: str, doc: _Doc, start: int) -> int | None:
     """The year of "this year's", "year-ago", "1988" in front of a quarter or half."""
     w = _low(yq)
-    if re.fullmatch(r"\d{4}", w):
+    if _FOUR_DIGITS.fullmatch(w):
         return int(w)
     if w in ("year-ago", "year-earlier", "year-before"):
         ref = doc.reference(start)
-        if ref and re.match(r"\d{4}", ref):
+        if ref and ref[:4].isdigit():
             return int(ref[:4]) - 1
         return doc.dct.year - 1 if doc.dct else None
     if w in ("comparable", "corresponding", "same", "current"):
@@ -1306,13 +1316,13 @@ def _on_quarter(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
                 break
     if year is None and _low(g("yq")) in ("comparable", "corresponding", "same"):
         ref = doc.reference(start)
-        if ref and re.match(r"\d{4}", ref):
+        if ref and ref[:4].isdigit():
             year = int(ref[:4]) - 1
     if year is not None:
         compared = _low(g("yq")) in _COMPARED and not (g("year") or g("yafter"))
         return _Found("DATE", f"{year}-Q{q}", refers_back=compared)
     ref = doc.reference(start)
-    if ref and re.fullmatch(rf"\d{{4}}-Q{q}", ref):
+    if ref and ref == f"{ref[:4]}-Q{q}" and ref[:4].isdigit():
         return _Found("DATE", ref)
     return _Found("DATE", _resolve_quarter(q, doc.dct, doc.lean(start, end)))
 
@@ -1360,10 +1370,6 @@ def _on_half(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
 def _on_months_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     n = {"three": 3, "six": 6, "nine": 9, "twelve": 12}.get(_low(g("n")))
     months = n if n is not None else int(g("n") or 0)
-    if not g("which") and not doc.before(start, 5).lower().endswith("the "):
-        text = doc.text[start:end].lower()
-        if not text.startswith("the"):
-            return _Found("DURATION", f"P{months}M")
     return _Found("DURATION", f"P{months}M")
 
 
@@ -1383,10 +1389,10 @@ def _on_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
                 return _Found("DATE", "XXXX-QX")
             return _Found("DATE", f"{doc.dct.year}-Q{_quarter_of(doc.dct)}")
         if year:
-            q = ref[-1] if ref and re.fullmatch(r"\d{4}-Q\d", ref) else "X"
+            q = ref[-1] if ref and _QUARTER_VALUE.fullmatch(ref) else "X"
             return _Found("DATE", f"{year}-Q{q}")
         latest = any(w in which for w in ("latest", "most recent", "just"))
-        if ref and re.fullmatch(r"\d{4}-Q[1-4X]", ref) and not latest:
+        if ref and _QUARTER_VALUE.fullmatch(ref) and not latest:
             base = ref
         elif doc.dct is not None:
             y, m = _add_months(doc.dct.year, doc.dct.month, -3)
@@ -1400,10 +1406,10 @@ def _on_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         if not which.strip() and not year:
             return None
         if year:
-            if ref and re.fullmatch(r"\d{4}-Q\d", ref):
+            if ref and _QUARTER_VALUE.fullmatch(ref):
                 return _Found("DATE", f"{year}-Q{ref[-1]}")
             return _Found("DATE", year)
-        if ref and re.match(r"\d{4}", ref) and not ref.startswith("P"):
+        if ref and ref[:4].isdigit() and not ref.startswith("P"):
             return _Found("DATE", (_shift_value(ref, -1) or ref) if ago else ref, refers_back=ago)
         if doc.dct is None:
             return None
@@ -1460,7 +1466,7 @@ def _on_century(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
             return _Found("DATE", "XX")
         c = doc.dct.year // 100 + {"this": 0, "last": -1, "next": 1}[o]
         return _Found("DATE", f"{c:02d}")
-    n = _ORDINALS.get(o) or int(re.sub(r"\D", "", o) or 0)
+    n = _ORDINALS.get(o) or int(_NOT_DIGIT.sub("", o) or 0)
     if not 1 <= n <= 30:
         return None
     return _Found("DATE", f"{n - 1:02d}")
@@ -1516,8 +1522,6 @@ def _relative_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None
         "the upcoming",
         "upcoming",
     )
-    if unit.endswith("s") and unit not in ("days", "weeks", "months", "years", "quarters"):
-        unit = unit  # "few days" and the like
     if " " in unit or unit in ("days", "weeks", "months", "years", "quarters"):
         code = _UNITS[unit.split()[-1].rstrip("s")]
         if det in ("coming", "the coming", "upcoming", "the upcoming"):
@@ -1527,15 +1531,13 @@ def _relative_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None
         if ahead:
             return _Found("DURATION", _duration_value(None, code), 1)
         return None
-    if unit == "season":
-        return None
     shift = -1 if back else 1 if ahead else 0
     ref = doc.reference(start)
     if det in ("the following", "the previous", "the prior") and ref and ref[:4].isdigit():
         # "the following year" continues from the year just named, not from today
         if unit in ("year", "fiscal year", "calendar year"):
             return _Found("DATE", str(int(ref[:4]) + shift))
-        if unit == "month" and re.match(r"\d{4}-\d\d", ref):
+        if unit == "month" and _MONTH_VALUE.match(ref):
             y, m = _add_months(int(ref[:4]), int(ref[5:7]), shift)
             return _Found("DATE", f"{y}-{m:02d}")
     if unit == "weekend":
@@ -1675,16 +1677,12 @@ def _ago_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     ref = doc.reference(start)
     # "a year earlier" compares with the period just named ("the third quarter" → a year before
     # it); "three days later" continues a narrative from its last date
-    if ref and n is not None and n == int(n) and re.match(r"\d{4}", ref):
+    if ref and n is not None and n == int(n) and ref[:4].isdigit():
         if code == "Y" and (direction != "ago" or n == 1):
             shifted = _shift_value(ref, sign * int(n))
             if shifted:
                 return _Found("DATE", shifted)
-        if (
-            code == "D"
-            and direction in ("earlier", "later")
-            and re.fullmatch(r"\d{4}-\d\d-\d\d", ref)
-        ):
+        if code == "D" and direction in ("earlier", "later") and _DAY_VALUE.fullmatch(ref):
             moved = date.fromisoformat(ref) + timedelta(days=sign * int(n))
             return _Found("DATE", moved.isoformat())
     dct = doc.dct
@@ -1706,7 +1704,7 @@ def _ago_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
 
 def _on_year_ago(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     ref = doc.reference(start)
-    if ref and re.match(r"\d{4}", ref):
+    if ref and ref[:4].isdigit():
         shifted = _shift_value(ref, -1)
         if shifted:
             return _Found("DATE", shifted, refers_back=True)
@@ -1747,12 +1745,11 @@ def _on_holiday(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
 def _on_day_part(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     dct = doc.dct
     if g("tonight"):
-        w = _low(g("tonight"))
-        return (
-            _Found("TIME", f"{dct.isoformat() if dct else 'XXXX-XX-XX'}TNI")
-            if w == "tonight" or dct
-            else None
-        )
+        if dct is None:
+            return _Found("TIME", "XXXX-XX-XXTNI")
+        # "overnight" in a report is the night before it
+        night = dct if _low(g("tonight")) == "tonight" else dct - timedelta(days=1)
+        return _Found("TIME", f"{night.isoformat()}TNI")
     part = _DAY_PARTS[_low(g("part") or g("part2"))]
     day_word = _low(g("day") or g("day2"))
     if day_word.rstrip(".") in _WEEKDAYS and not (g.capital("day") and g.capital("day2")):
@@ -1764,7 +1761,7 @@ def _on_day_part(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     if day_word in ("this", "that", "the same") or day_word == "today":
         if day_word in ("that", "the same"):
             ref = doc.reference(start)
-            if ref and re.fullmatch(r"\d{4}-\d\d-\d\d", ref):
+            if ref and _DAY_VALUE.fullmatch(ref):
                 return _Found("TIME", f"{ref}T{part}")
             return None
         return _Found("TIME", f"{dct.isoformat() if dct else 'XXXX-XX-XX'}T{part}")
@@ -1776,7 +1773,7 @@ def _on_day_part(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         )
     if day_word in ("the next", "the following", "the previous"):
         ref = doc.reference(start)
-        base = date.fromisoformat(ref[:10]) if ref and re.match(r"\d{4}-\d\d-\d\d", ref) else dct
+        base = date.fromisoformat(ref[:10]) if ref and _DAY_VALUE.match(ref) else dct
         if base is None:
             return _Found("TIME", f"XXXX-XX-XXT{part}")
         shift = -1 if day_word == "the previous" else 1
@@ -1797,7 +1794,7 @@ def _on_clock(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         hour = int(n) % 12 + (0 if _low(g("inpart")) == "morning" else 12)
         t = f"T{hour:02d}:00"
     elif g("h24"):
-        if not (g("tz") or g("approx")) and not re.search(r"\bat\W*$", doc.before(start, 6), re.I):
+        if not (g("tz") or g("approx")) and not _AT_BEFORE.search(doc.before(start, 6)):
             return None  # "10:35" alone is as often a score, a ratio or a verse
         t = _clock(g("h24"), g("mi24"), None) or ""
     else:
@@ -1806,7 +1803,7 @@ def _on_clock(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         return None
     ref = doc.reference(start)
     s_start, _ = doc.sentence(start)
-    if ref and re.fullmatch(r"\d{4}-\d\d-\d\d", ref) and doc.last_at >= s_start:
+    if ref and _DAY_VALUE.fullmatch(ref) and doc.last_at >= s_start:
         day = ref
     else:
         day = doc.dct.isoformat() if doc.dct else "XXXX-XX-XX"
@@ -1838,10 +1835,10 @@ def _on_deictic(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
 
 def _on_anaphor(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     det, unit = _low(g("det")), _low(g("unit"))
-    ref = doc.reference(start) if doc.last_value else None
-    if ref is None and doc.last_value and start - doc.last_at < 3 * _REFERENCE_WINDOW:
-        ref = doc.last_value
-    if ref is None or not re.match(r"\d{4}", ref):
+    # a narrative's "that day", "the following year" may reach further back than comparisons
+    near = start - doc.last_at <= 3 * _REFERENCE_WINDOW
+    ref = doc.last_value if near else None
+    if ref is None or not ref[:4].isdigit():
         return None
     shift = (
         1
@@ -1852,12 +1849,12 @@ def _on_anaphor(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     )
     if unit == "year":
         return _Found("DATE", str(int(ref[:4]) + shift))
-    if unit == "month" and re.match(r"\d{4}-\d\d", ref):
+    if unit == "month" and _MONTH_VALUE.match(ref):
         y, m = _add_months(int(ref[:4]), int(ref[5:7]), shift)
         return _Found("DATE", f"{y}-{m:02d}")
-    if unit == "day" and re.match(r"\d{4}-\d\d-\d\d", ref):
+    if unit == "day" and _DAY_VALUE.match(ref):
         return _Found("DATE", (date.fromisoformat(ref[:10]) + timedelta(days=shift)).isoformat())
-    if unit == "week" and re.match(r"\d{4}-\d\d-\d\d", ref):
+    if unit == "week" and _DAY_VALUE.match(ref):
         return _Found("DATE", _week(date.fromisoformat(ref[:10]) + timedelta(weeks=shift)))
     return None
 
