@@ -255,3 +255,14 @@ def test_twitter_topics_sample_beats_a_floor() -> None:
             if sum(hits.values()) >= 600:
                 break
     assert hits[True] / sum(hits.values()) > 0.7
+
+
+def test_text_whose_lower_case_changes_length_is_still_matched_in_place() -> None:
+    # "İ" lower-cases to two characters; offsets must still point at the original text.
+    text = "İİİ report: Shares of Vantage Chips jumped 12% in early trading."
+    events = detect_events(text)
+    assert events
+    assert events[0].type == "trading_action"
+    evidence = events[0].evidence
+    assert text[evidence.start : evidence.end] == evidence.text
+    assert "jumped" in evidence.text or "Shares" in evidence.text
