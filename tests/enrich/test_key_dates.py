@@ -132,6 +132,8 @@ def test_may_and_march_the_verbs_are_not_months() -> None:
         ("Earnings in the third quarter of 2024 fell.", "the third quarter of 2024", "2024-Q3"),
         ("The company was founded 21 years ago.", "21 years ago", "2004"),
         ("Sales were weak last fall.", "last fall", "2024-FA"),
+        ("Sales grew in the March 2024 quarter.", "the March 2024 quarter", "2024-Q1"),
+        ("The December quarter will be weak.", "The December quarter", "2025-Q4"),
     ],
 )
 def test_relative_dates(text: str, span: str, value: str) -> None:

@@ -229,6 +229,12 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
         f"(?:\\s+(?:of|in)\\s+(?:(?:fiscal|calendar)\\s+)?(?P<year>{_YEAR}|{_YEAR_REL}))?"
         f"(?:\\s+(?P<yafter>{_YEAR}))?{_END}",
     ),
+    # "the September quarter", "its December-quarter results": a quarter named by its last month
+    (
+        "month_quarter",
+        r"(?:(?P<the>the|its|their|this|that)\s+)?"
+        f"(?P<month>{_MONTH_B})(?:\\s+(?P<year>{_YEAR}))?[\\s-]+quarter{_END}",
+    ),
     # "the first half of 2025", "the second half", "first-half", "H1 2025", "1H25"
     (
         "half",
@@ -1327,6 +1333,15 @@ def _on_quarter(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     return _Found("DATE", _resolve_quarter(q, doc.dct, doc.lean(start, end)))
 
 
+def _on_month_quarter(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
+    if not g.capital("month"):
+        return None
+    q = (_month_number(g("month") or "") - 1) // 3 + 1
+    if g("year"):
+        return _Found("DATE", f"{g('year')}-Q{q}")
+    return _Found("DATE", _resolve_quarter(q, doc.dct, doc.lean(start, end)))
+
+
 def _on_q_code(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     if "Q" not in doc.text[start:end]:
         return None  # "q3" in lower case is rarely a quarter
@@ -2023,6 +2038,7 @@ _HANDLERS: Final[dict[str, Rule]] = {
     "iso": _on_iso,
     "slash": _on_slash,
     "q_code": _on_q_code,
+    "month_quarter": _on_month_quarter,
     "quarter": _on_quarter,
     "half": _on_half,
     "months_period": _on_months_period,
