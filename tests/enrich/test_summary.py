@@ -113,3 +113,9 @@ def test_any_text_gives_a_summary_of_its_own_words(
     if not summary.endswith("…"):
         for part in re.split(r"\s+", body):
             assert part in text
+
+
+def test_cjk_sentences_are_split_at_their_full_stops() -> None:
+    # Made-up Japanese text: two sentences ended by "。", no spaces.
+    text = "会社は新しい工場を開いたと発表した。生産は来年始まる。"
+    assert summarize(text, max_chars=20) == "会社は新しい工場を開いたと発表した。"

@@ -107,8 +107,9 @@ _ABBREVIATIONS = frozenset(
 )
 
 # A sentence ends at . ! ? (optionally followed by closing quotes or brackets) when whitespace
-# follows. Whether it really ends is decided in ``_ends_sentence`` from the word before.
-_BREAK = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+# follows, and at the CJK full stops 。！？ (no space follows those). Whether it really ends
+# is decided in ``_ends_sentence`` from the word before.
+_BREAK = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|[。！？]+[」』”’）)]*")
 _LINE = re.compile(r"[^\n]+")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 
@@ -203,6 +204,9 @@ def is_boilerplate(sentence: str) -> bool:
     return _BOILERPLATE.match(stripped) is not None
 
 
+_SENTENCE_END = (".", "!", "?", '"', "”", "…", "。", "！", "？", "」")
+
+
 def find_chrome_start(text: str) -> int:
     """Offset where trailing site chrome begins (``len(text)`` when there is none).
 
@@ -223,7 +227,7 @@ def find_chrome_start(text: str) -> int:
             continue
         # A short line without a final period (a heading, a teaser title) inside the chrome
         # run stays chrome; a real paragraph ends the run.
-        if seen_chrome and len(body) < 80 and not body.endswith((".", "!", "?", '"', "”")):
+        if seen_chrome and len(body) < 80 and not body.endswith(_SENTENCE_END):
             cut = line.start()
             continue
         break
