@@ -169,7 +169,7 @@ def _ends_sentence(text: str, start: int, dot_end: int) -> bool:
     return first.isupper() or first.isdigit() or first in "\"'“‘([$#@"
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def split_sentences(text: str) -> tuple[tuple[int, int], ...]:
     """``[start, end)`` spans of the sentences of ``text``, in order, trimmed of whitespace.
 
