@@ -302,7 +302,7 @@ _DATE_WORDS = re.compile(
     r"\b(?:"
     + _MONTH
     + r"|mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:rs(?:day)?)?|fri(?:day)?|"
-    r"sat(?:urday)?|sun(?:day)?|a\.?m|p\.?m|gmt|utc|[ecmp][sd]t|bst|cet|cest|jst|ist|"
+    r"sat(?:urday)?|sun(?:day)?|a\.?m|p\.?m|gmt|utc|[ecmp][sd]?t|bst|cet|cest|jst|ist|"
     r"published|updated|posted|last|modified|on|at|am|pm|by|min|mins|read|hours?|ago|"
     r"minutes?|days?|\d[\d:./-]*(?:st|nd|rd|th|h)?)\b",
     _I,
@@ -351,7 +351,7 @@ def is_call_to_action(text: str, *, in_body: bool = False) -> bool:
     words = len(text.split())
     if words == 0:
         return False
-    if _key(text) in _LABELS:
+    if re.sub(r"(?: \d+)+$", "", _key(text)) in _LABELS:  # "Comments (12)" too
         return True
     if words <= _NOTICE_MAX_WORDS and _NOTICE.search(text):
         return True
@@ -395,9 +395,12 @@ def _section_heading(block: Block) -> int:
     return 1 if _SECTION_HEADING_AMBIGUOUS.fullmatch(key) else 0
 
 
-def _is_teaser(block: Block) -> bool:
-    """A block that can sit in a list of other articles: a headline, a dek, a label, a link."""
-    return block.linked or block.words <= _TEASER_MAX_WORDS or block.kind == BlockKind.ITEM
+def _is_teaser(block: Block, *, loose: bool) -> bool:
+    """A block that can sit in a list of other articles: a link, a list item, a heading, and
+    when ``loose`` any short block (a dek, a label)."""
+    if block.words > _TEASER_MAX_WORDS and not block.linked:
+        return False
+    return loose or block.linked or block.kind in (BlockKind.ITEM, BlockKind.HEADING)
 
 
 def _prose_indices(blocks: Sequence[Block]) -> list[int]:
@@ -500,12 +503,16 @@ def explain_chrome(blocks: Sequence[Block], *, title: str | None = None) -> dict
         if not strength:
             i += 1
             continue
+        # After the article, a sure chrome heading leads to more chrome, headings included;
+        # within it, only links and list items can be the section's teasers.
+        after = i > last_prose
+        through = strength == 2 and after
         j = i + 1
-        if strength == 2 and i > last_prose:
-            j = count  # after the article, such a heading leads only to more chrome
-        while j < count and _is_teaser(blocks[j]) and not _ends_section(blocks[j]):
+        while j < count and _is_teaser(blocks[j], loose=after):
+            if not through and _ends_section(blocks[j]):
+                break
             j += 1
-        if j > i + 1 or strength == 2 or i > last_prose:
+        if j > i + 1 or strength == 2 or after:
             for k in range(i, j):
                 chrome.setdefault(k, "chrome section")
         i = j
