@@ -53,7 +53,7 @@ from marketbrief.store import SqlStore, open_store
 from marketbrief.stories import StoryInput, group_duplicates
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
-STORY_WINDOW = timedelta(days=7)  # articles this recent are regrouped on each run
+STORY_WINDOW = timedelta(days=30)  # articles published this recently are regrouped each run
 
 
 def utc_now() -> datetime:

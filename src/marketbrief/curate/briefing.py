@@ -16,12 +16,19 @@ from marketbrief.model import (
     Briefing,
     BriefingItem,
     CalendarEntry,
+    Event,
     Reader,
     Story,
     StoryId,
 )
 
-WATCHLIST_BOOST = 0.5  # a watchlist hit outranks any unmatched story of similar weight
+# A watched ticker lifts a story most; a watched sector or event type less. Capped so that
+# importance still orders the watched stories among themselves.
+TICKER_BOOST = 0.5
+SECTOR_BOOST = 0.2
+EVENT_BOOST = 0.15
+MAX_BOOST = 0.6
+EVENT_CONFIDENCE = 0.5  # events below this are too uncertain to show or to match a watchlist
 MAX_ITEMS = 20
 MAX_KEY_DATES = 30
 
@@ -34,8 +41,24 @@ def watchlist_hits(reader: Reader, analysis: Analysis) -> tuple[str, ...]:
     events = set(watch.event_types)
     hits: list[str] = [c.ticker for c in analysis.companies if c.ticker.upper() in tickers]
     hits += [f"sector: {s.name}" for s in analysis.sectors if s.name.casefold() in sectors]
-    hits += [f"event: {e.type}" for e in analysis.events if e.type in events]
+    hits += [f"event: {e.type}" for e in confident_events(analysis) if e.type in events]
     return tuple(dict.fromkeys(hits))
+
+
+def confident_events(analysis: Analysis) -> list[Event]:
+    return [e for e in analysis.events if e.confidence >= EVENT_CONFIDENCE]
+
+
+def watchlist_boost(hits: Sequence[str]) -> float:
+    boost = 0.0
+    for hit in hits:
+        if hit.startswith("sector: "):
+            boost += SECTOR_BOOST
+        elif hit.startswith("event: "):
+            boost += EVENT_BOOST
+        else:
+            boost += TICKER_BOOST
+    return min(boost, MAX_BOOST)
 
 
 def _instant(analysis: Analysis) -> datetime | None:
@@ -89,13 +112,13 @@ def build_briefing(
             source=article.source,
             published_at=article.published_at,
             companies=analysis.companies,
-            events=tuple(e.type for e in analysis.events),
+            events=tuple(e.type for e in confident_events(analysis)),
             sentiment=analysis.sentiment,
             importance=analysis.importance,
             sources_count=members[story_id],
             matched=hits,
         )
-        ranked.append((analysis.importance + (WATCHLIST_BOOST if hits else 0.0), item))
+        ranked.append((analysis.importance + watchlist_boost(hits), item))
     ranked.sort(key=lambda pair: (-pair[0], pair[1].title))
     items = tuple(item for _, item in ranked[:max_items])
     chosen = {item.story_id for item in items}
