@@ -77,11 +77,13 @@ def test_since_leaves_out_what_the_reader_has_seen() -> None:
     assert [i.title for i in briefing.items] == ["Title new"]
 
 
-def test_key_dates_ahead_only_earliest_first() -> None:
+def test_key_dates_ahead_only_earliest_first_and_no_broad_periods() -> None:
     dates = (
         key_date("2025-07-30", date(2025, 7, 30), date(2025, 7, 30), "future"),
+        key_date("2025-07", date(2025, 7, 1), date(2025, 7, 31), "future"),
         key_date("2025-06-24", date(2025, 6, 24), date(2025, 6, 24), "past"),
         key_date("2025-SU", date(2025, 6, 21), date(2025, 9, 22), "ongoing"),
+        key_date("2025-Q3", date(2025, 7, 1), date(2025, 9, 30), "future"),
     )
     briefing = build_briefing(READER, [analysis("a", 0.5, dates=dates)], [], now=NOW)
-    assert [d.value for d in briefing.key_dates] == ["2025-SU", "2025-07-30"]
+    assert [d.value for d in briefing.key_dates] == ["2025-07", "2025-07-30"]

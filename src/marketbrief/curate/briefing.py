@@ -9,7 +9,7 @@ lie ahead of ``now`` (or cover it), earliest first, one line per distinct date a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from marketbrief.model import (
     Analysis,
@@ -17,6 +17,7 @@ from marketbrief.model import (
     BriefingItem,
     CalendarEntry,
     Event,
+    KeyDate,
     Reader,
     Story,
     StoryId,
@@ -31,6 +32,7 @@ MAX_BOOST = 0.6
 EVENT_CONFIDENCE = 0.5  # events below this are too uncertain to show or to match a watchlist
 MAX_ITEMS = 20
 MAX_KEY_DATES = 30
+MAX_KEY_DATE_DAYS = 31  # a month at most: longer periods are too loose for a calendar line
 
 
 def watchlist_hits(reader: Reader, analysis: Analysis) -> tuple[str, ...]:
@@ -131,14 +133,26 @@ def build_briefing(
     )
 
 
+def is_key_date_ahead(key_date: KeyDate, today: date) -> bool:
+    """A date worth a calendar line: a day, week or month ahead that starts today or later.
+
+    Broad periods ("this year", "the second quarter") and periods already under way say when
+    something happens too loosely for a calendar; they stay in the article's analysis.
+    """
+    if key_date.range is None or key_date.relation == "past":
+        return False
+    first, last = key_date.range
+    return first >= today and (last - first).days <= MAX_KEY_DATE_DAYS
+
+
 def collect_key_dates(analyses: Sequence[Analysis], now: datetime) -> tuple[CalendarEntry, ...]:
-    """Dated key dates (with a day range) that end on or after ``now``'s day, earliest first."""
+    """Key dates ahead of ``now``'s day (see ``is_key_date_ahead``), earliest first."""
     today = now.date()
     seen: set[tuple[str, str]] = set()
     entries: list[CalendarEntry] = []
     for analysis in analyses:
         for key_date in analysis.key_dates:
-            if key_date.range is None or key_date.range[1] < today:
+            if key_date.range is None or not is_key_date_ahead(key_date, today):
                 continue
             label = key_date.event or analysis.article.title or key_date.span.text
             if (key_date.value, label) in seen:
