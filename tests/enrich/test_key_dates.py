@@ -356,10 +356,19 @@ TEXT = st.one_of(
 )
 
 
+# Any publication date, including the first and last days datetime can hold.
+PUBLISHED_AT = st.one_of(
+    st.none(),
+    st.just(PUBLISHED),
+    st.datetimes().map(lambda at: at.replace(tzinfo=UTC)),
+    st.sampled_from([datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)]),
+)
+
+
 @settings(max_examples=300, deadline=None)
-@given(text=TEXT, with_date=st.booleans())
-def test_any_text_gives_well_formed_key_dates(text: str, with_date: bool) -> None:
-    found = tag_key_dates(text, PUBLISHED if with_date else None)
+@given(text=TEXT, published_at=PUBLISHED_AT)
+def test_any_text_gives_well_formed_key_dates(text: str, published_at: datetime | None) -> None:
+    found = tag_key_dates(text, published_at)
     previous_end = 0
     for k in found:
         assert 0 <= k.span.start < k.span.end <= len(text)

@@ -2111,7 +2111,7 @@ def _range_of(value: str, dct: date | None) -> tuple[date, date] | None:
         if m.group("s"):
             return _season_range(y, m.group("s"))
         return date(y, 1, 1), date(y, 12, 31)
-    except ValueError:
+    except (ValueError, OverflowError):  # the edges of the calendar
         return None
 
 
@@ -2171,7 +2171,11 @@ def _trim_words(words: list[str]) -> list[str]:
 
 
 def _anchor_date(published_at: datetime | None) -> date | None:
-    return None if published_at is None else published_at.date()
+    """The publication day, or None: a "publication date" before the year 1000 is a placeholder,
+    not a date to resolve against (and TIMEX3 years have four digits)."""
+    if published_at is None or published_at.year < 1000:
+        return None
+    return published_at.date()
 
 
 def _candidate_starts(doc: _Doc, trigger: int, floor: int) -> list[int]:
@@ -2218,6 +2222,21 @@ def _triggers(low: str) -> list[int]:
     return found
 
 
+_OUT_OF_CALENDAR: Final = re.compile(r"-|\d{5}")  # a year before 1 or after 9999
+
+
+def _normalise(rule: str, m: re.Match[str], doc: _Doc) -> _Found | None:
+    """The rule's normaliser on a match; None when it turns the match down or its value would
+    leave the calendar (years 1–9999: "next year" in a text dated 9999, "a million days ago")."""
+    try:
+        found = _HANDLERS[rule](_Groups(m, doc.text), doc, m.start(), m.end())
+    except (ValueError, OverflowError):
+        return None
+    if found is None or _OUT_OF_CALENDAR.match(found.value):
+        return None
+    return found
+
+
 def tag_key_dates(text: str, published_at: datetime | None) -> tuple[KeyDate, ...]:
     """Every time expression in ``text``, normalised against ``published_at`` (TIMEX3 values).
 
@@ -2238,7 +2257,7 @@ def tag_key_dates(text: str, published_at: datetime | None) -> tuple[KeyDate, ..
         for rule, m in _matches_at(doc, trigger, floor):
             start, end = m.span()
             # a normaliser may turn a match down ("may" the verb); the next rule gets its turn
-            found = _HANDLERS[rule](_Groups(m, text), doc, start, end)
+            found = _normalise(rule, m, doc)
             if found is not None:
                 break
         if found is None:
