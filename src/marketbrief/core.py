@@ -32,7 +32,7 @@ from marketbrief.deliver import (
 )
 from marketbrief.enrich.kb import KnowledgeBase, load_kb
 from marketbrief.enrich.pipeline import enrich_article
-from marketbrief.errors import InvalidInputError, MarketBriefError
+from marketbrief.errors import InvalidInputError, MarketBriefError, SourceExistsError
 from marketbrief.extract import extract_article
 from marketbrief.ingest.files import read_path, read_stream
 from marketbrief.ingest.http import PoliteClient
@@ -219,7 +219,14 @@ class MarketBrief:
 
     def _take(self, outcome: PollOutcome) -> SourceReport:
         """Store one poll's outcome: the source's state, then each new article and analysis."""
-        self.store.save_source_state(outcome.source)
+        try:
+            self.store.save_source_state(outcome.source)
+        except SourceExistsError:
+            # A permanent redirect onto a URL that is already a source: keep both, say so.
+            old = self.store.get_source(outcome.source.id)
+            note = f"permanently redirected to {outcome.source.url}, which is already a source"
+            outcome = replace(outcome, source=replace(outcome.source, url=old.url, last_error=note))
+            self.store.save_source_state(outcome.source)
         item_errors = [str(e) for e in outcome.item_errors]
         new = 0
         for document in outcome.documents:
