@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,12 @@ SHARED = ROOT.parent / "shared"
 @pytest.fixture(autouse=True)
 def _isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
+) -> Path:
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("MARKETBRIEF_HOME", str(home))
     for name in ("MARKETBRIEF_CONFIG", "MARKETBRIEF_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
-    yield home
+    return home
 
 
 @pytest.fixture

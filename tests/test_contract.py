@@ -84,7 +84,7 @@ def test_failure_record_is_valid_and_garbage_is_not() -> None:
     jsonschema.validate({"id": "x", "error": "bad JSON on line 3"}, SCHEMA)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"schema": "marketbrief.analysis/1", "id": "x"}, SCHEMA)
-    with pytest.raises(ValueError, match="not a marketbrief.analysis/1"):
+    with pytest.raises(ValueError, match=r"not a marketbrief\.analysis/1"):
         analysis_from_json({"schema": "other/9"})
 
 

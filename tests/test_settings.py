@@ -43,7 +43,7 @@ def test_bad_values_are_value_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="http_timeout"):
         load_settings()
     monkeypatch.delenv("MARKETBRIEF_HTTP_TIMEOUT")
-    with pytest.raises(ValueError, match="extra|not permitted|forbidden"):
+    with pytest.raises(ValueError, match=r"extra|not permitted|forbidden"):
         Settings(no_such_setting=1)  # type: ignore[call-arg]
 
 
