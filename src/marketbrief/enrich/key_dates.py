@@ -21,6 +21,7 @@ in front of each such word. The words it uses are data, in
 from __future__ import annotations
 
 import bisect
+import functools
 import importlib
 import re
 import tomllib
@@ -526,18 +527,29 @@ _RULES_BY_FIRST: Final[dict[str, tuple[tuple[str, re.Pattern[str]], ...]]] = {
     )
     for ch in _START_CHARS
 }
-_ANY_BY_FIRST: Final[dict[str, re.Pattern[str]]] = {
-    ch: re.compile(
-        "(?<![\\w'’])(?:"
-        + "|".join(
-            re.sub(r"\(\?P<\w+>", "(?:", pattern)
-            for (_, pattern), first in zip(_RULES, _FIRSTS, strict=True)
-            if first is None or ch in first
-        )
-        + ")"
-    )
-    for ch in _START_CHARS
+
+
+@functools.cache
+def _compile_any(rules: tuple[str, ...]) -> re.Pattern[str]:
+    """One alternation of the given rules without capture groups (compiled on first use)."""
+    patterns = dict(_RULES)
+    bodies = (_CAPTURE.sub("(?:", patterns[name]) for name in rules)
+    return re.compile("(?<![\\w'’])(?:" + "|".join(bodies) + ")")
+
+
+_CAPTURE: Final = re.compile(r"\(\?P<\w+>")
+_NAMES_BY_FIRST: Final[dict[str, tuple[str, ...]]] = {
+    ch: tuple(name for name, _ in rules) for ch, rules in _RULES_BY_FIRST.items()
 }
+
+
+def _any_rule_at(low: str, start: int) -> bool:
+    """Whether some rule can match at ``start``: one regex call rejects most candidates."""
+    names = _NAMES_BY_FIRST.get(low[start])
+    if names is None:
+        return True
+    return _compile_any(names).match(low, start) is not None
+
 
 # Words an expression can hinge on: the scan stops only at these (and at numbers), then tries the
 # rules from the start of the phrase in front ("the past three" + "years").
@@ -624,6 +636,7 @@ _PRESENT: Final = 2  # a present-tense verb: the search stops, and the tense is 
 _NEAREST: Final = 3  # the words disagree: take whichever candidate date is nearer
 _NOT_PAST_ED: Final = frozenset(_WORDS["tense"]["not_past"])
 _DETERMINERS: Final = frozenset(_WORDS["tense"]["determiners"])
+_CUE_WORDS: Final = _FUTURE_WORDS | _PAST_WORDS | _PRESENT_WORDS | {"to"}
 
 
 def _tense_cue(words: list[str], i: int) -> int:
@@ -664,9 +677,11 @@ def _sentence_cues(low: str, start: int, end: int) -> list[tuple[int, int, int]]
     words = [low[a:b].strip(_PUNCT) for a, b in spans]
     cues = []
     for i, (a, b) in enumerate(spans):
-        cue = _tense_cue(words, i)
-        if cue:
-            cues.append((a, b, cue))
+        w = words[i]
+        if w in _CUE_WORDS or w.endswith(("ed", "'ll")):
+            cue = _tense_cue(words, i)
+            if cue:
+                cues.append((a, b, cue))
     return cues
 
 
@@ -2198,8 +2213,7 @@ def _matches_at(doc: _Doc, trigger: int, floor: int) -> Iterator[tuple[str, re.M
     """Rule matches that reach the trigger word: leftmost start first, then in rule order."""
     low = doc.low
     for start in _candidate_starts(doc, trigger, floor):
-        quick = _ANY_BY_FIRST.get(low[start])
-        if quick is not None and quick.match(low, start) is None:
+        if not _any_rule_at(low, start):
             continue  # no rule at all fits here: the common case, decided in one call
         for rule, pattern in _RULES_BY_FIRST.get(low[start], _COMPILED):
             m = pattern.match(low, start)
