@@ -265,8 +265,8 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
         f"(?:(?P<year>{_YEAR})\\s+)?)"
         r"(?P<what>quarter|period|fiscal\s+year|year|month|week|season)"
         r"(?P<ago>\s+a\s+year\s+(?:ago|earlier)|\s+last\s+year)?"
-        r"(?![\w-]|\s+(?:of|ended|ending|before|after|to|through|and|or|high|low|ago|earlier"
-        r"|later)\b)",
+        f"(?:(?=\\s+(?:ended|ending)\\s+(?P<ended>{_MONTH_D})))?"
+        r"(?![\w-]|\s+(?:of|before|after|to\s+date|high|low|ago|earlier|later)\b)",
     ),
     # "the 1980s", "the early '90s", "the nineties", "mid-1990s"
     (
@@ -1413,14 +1413,22 @@ def _on_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         any(w in which for w in ("comparable", "corresponding", "same")) and bool(g("ago"))
     )
     ref = doc.reference(start)
+    if g("ended") and what in ("quarter", "period"):
+        if not g.capital("ended"):
+            return None
+        # "the quarter ended Sept. 30": the quarter that ends in that month, the latest such
+        q = (_month_number(g("ended") or "") - 1) // 3 + 1
+        if year:
+            return _Found("DATE", f"{year}-Q{q}")
+        return _Found("DATE", _resolve_quarter(q, doc.dct, -1) if doc.dct else f"XXXX-Q{q}")
     if what == "quarter":
         if "current" in which or the == "this":
             if doc.dct is None:
                 return _Found("DATE", "XXXX-QX")
             return _Found("DATE", f"{doc.dct.year}-Q{_quarter_of(doc.dct)}")
         if year:
-            q = ref[-1] if ref and _QUARTER_VALUE.fullmatch(ref) else "X"
-            return _Found("DATE", f"{year}-Q{q}")
+            which_q = ref[-1] if ref and _QUARTER_VALUE.fullmatch(ref) else "X"
+            return _Found("DATE", f"{year}-Q{which_q}")
         latest = any(w in which for w in ("latest", "most recent", "just"))
         if ref and _QUARTER_VALUE.fullmatch(ref) and not latest:
             base = ref
