@@ -1,0 +1,5 @@
+"""``python -m marketbrief``: the same as the ``marketbrief`` command."""
+
+from marketbrief.cli import main
+
+main()
