@@ -11,9 +11,7 @@ SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(autouse=True)
-def workspace(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Path:
+def workspace(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("MARKETBRIEF_HOME", str(home))
     for name in ("MARKETBRIEF_CONFIG", "MARKETBRIEF_DATABASE_URL"):

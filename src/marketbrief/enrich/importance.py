@@ -51,9 +51,7 @@ def score_importance(
     key_dates: Sequence[KeyDate],
 ) -> float:
     event = max((EVENT_WEIGHT.get(e.type, 0.4) * e.confidence for e in events), default=0.0)
-    primary = max(
-        (c.relevance for c in companies if c.role is CompanyRole.PRIMARY), default=0.0
-    )
+    primary = max((c.relevance for c in companies if c.role is CompanyRole.PRIMARY), default=0.0)
     breadth = min(len(companies), 5) / 5
     ahead = 1.0 if any(k.relation == "future" and k.range is not None for k in key_dates) else 0.0
     score = 0.45 * event + 0.25 * primary + 0.1 * breadth + 0.1 * abs(sentiment.score)
