@@ -36,7 +36,13 @@ from marketbrief.errors import InvalidInputError, MarketBriefError, SourceExists
 from marketbrief.extract import extract_article
 from marketbrief.ingest.files import read_path, read_stream
 from marketbrief.ingest.http import PoliteClient
-from marketbrief.ingest.poll import PollOutcome, SourcePoller, is_local, path_of
+from marketbrief.ingest.poll import (
+    PollOutcome,
+    SourcePoller,
+    document_from,
+    is_local,
+    path_of,
+)
 from marketbrief.model import (
     Analysis,
     Briefing,
@@ -371,14 +377,7 @@ class MarketBrief:
     async def _fetch_one(self, url: str) -> FetchedDocument:
         async with PoliteClient(self.settings, transport=self.transport) as client:
             response = await client.fetch(url, check_robots=self.settings.respect_robots)
-        return FetchedDocument(
-            url=url,
-            final_url=response.final_url,
-            content=response.content,
-            content_type=response.content_type or "text/html",
-            fetched_at=response.fetched_at,
-            charset=response.charset,
-        )
+        return document_from(response)
 
     def analyze_inputs(
         self,

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 from marketbrief.errors import FetchError, InvalidInputError, MarketBriefError, ParseError
 from marketbrief.ingest.feeds import parse_feed
 from marketbrief.ingest.files import looks_like_feed, read_path
-from marketbrief.ingest.http import PoliteClient
+from marketbrief.ingest.http import HttpResponse, PoliteClient
 from marketbrief.ingest.schedule import after_failure, after_success
 from marketbrief.model import FeedData, FeedEntry, FetchedDocument, Source, SourceKind
 from marketbrief.settings import Settings
@@ -60,6 +60,27 @@ def media_type_of(path: Path) -> str:
     return guessed or "text/plain"
 
 
+def document_from(
+    response: HttpResponse,
+    *,
+    source: Source | None = None,
+    entry: FeedEntry | None = None,
+    source_name: str | None = None,
+) -> FetchedDocument:
+    """The fetched page as a document; ``url`` is the asked URL, the key it is stored under."""
+    return FetchedDocument(
+        url=response.url,
+        final_url=response.final_url,
+        content=response.content,
+        content_type=response.content_type or "text/html",
+        fetched_at=response.fetched_at,
+        source_id=None if source is None else source.id,
+        entry=entry,
+        charset=response.charset,
+        source_name=source_name,
+    )
+
+
 class SourcePoller:
     """Polls sources with one polite HTTP client; safe to share across concurrent polls."""
 
@@ -83,14 +104,11 @@ class SourcePoller:
 
     # ── remote ──────────────────────────────────────────────────────────────────────────────
 
-    async def _poll_page(self, source: Source, *, now: datetime) -> PollOutcome:
-        response = await self.client.fetch(
-            source.url,
-            etag=source.etag,
-            last_modified=source.last_modified,
-            check_robots=self.settings.respect_robots,
-        )
-        state = after_success(
+    def _polled(
+        self, source: Source, response: HttpResponse, *, now: datetime, title: str | None = None
+    ) -> Source:
+        """The source's state after a poll the server answered (2xx or 304)."""
+        return after_success(
             source,
             self.settings,
             now=now,
@@ -98,19 +116,20 @@ class SourcePoller:
             last_modified=response.last_modified,
             max_age=response.max_age,
             new_url=response.permanent_redirect,
+            title=title,
         )
+
+    async def _poll_page(self, source: Source, *, now: datetime) -> PollOutcome:
+        response = await self.client.fetch(
+            source.url,
+            etag=source.etag,
+            last_modified=source.last_modified,
+            check_robots=self.settings.respect_robots,
+        )
+        state = self._polled(source, response, now=now)
         if response.status_code == 304:
             return PollOutcome(state, (), not_modified=True)
-        document = FetchedDocument(
-            url=source.url,
-            final_url=response.final_url,
-            content=response.content,
-            content_type=response.content_type or "text/html",
-            fetched_at=response.fetched_at,
-            source_id=source.id,
-            charset=response.charset,
-            source_name=source.title,
-        )
+        document = document_from(response, source=source, source_name=source.title)
         return PollOutcome(state, (document,))
 
     async def _poll_feed(
@@ -119,17 +138,8 @@ class SourcePoller:
         response = await self.client.fetch(
             source.url, etag=source.etag, last_modified=source.last_modified, accept=FEED_ACCEPT
         )
-        if response.status_code == 304:
-            state = after_success(
-                source,
-                self.settings,
-                now=now,
-                etag=response.etag or source.etag,
-                last_modified=response.last_modified or source.last_modified,
-                max_age=response.max_age,
-                new_url=response.permanent_redirect,
-            )
-            return PollOutcome(state, (), not_modified=True)
+        if response.status_code == 304:  # the client echoes the validators we sent
+            return PollOutcome(self._polled(source, response, now=now), (), not_modified=True)
         feed = parse_feed(
             response.content, url=response.final_url, content_type=response.content_type
         )
@@ -143,16 +153,7 @@ class SourcePoller:
                 ).entries
             except MarketBriefError as error:
                 errors.append(error)
-        state = after_success(
-            source,
-            self.settings,
-            now=now,
-            etag=response.etag,
-            last_modified=response.last_modified,
-            max_age=response.max_age,
-            new_url=response.permanent_redirect,
-            title=feed.title,
-        )
+        state = self._polled(source, response, now=now, title=feed.title)
         fresh = self._fresh_entries(entries, is_known)
         results = await asyncio.gather(*(self._fetch_entry(source, feed, e) for e in fresh))
         documents = [r for r in results if isinstance(r, FetchedDocument)]
@@ -176,16 +177,8 @@ class SourcePoller:
     ) -> FetchedDocument | MarketBriefError:
         try:
             response = await self.client.fetch(entry.url, check_robots=self.settings.respect_robots)
-            return FetchedDocument(
-                url=entry.url,
-                final_url=response.final_url,
-                content=response.content,
-                content_type=response.content_type or "text/html",
-                fetched_at=response.fetched_at,
-                source_id=source.id,
-                entry=entry,
-                charset=response.charset,
-                source_name=feed.title or source.title,
+            return document_from(
+                response, source=source, entry=entry, source_name=feed.title or source.title
             )
         except FetchError as error:
             # The feed may carry the whole article: better that than nothing.
