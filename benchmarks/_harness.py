@@ -68,6 +68,18 @@ def run_timed(name: str, argv: list[str], *, items: int, stdout: Path | None = N
     return Timing(name, seconds, items, usage.ru_maxrss / 1024)
 
 
+def run_worker(name: str, argv: list[str]) -> Timing:
+    """Run a worker that times itself and prints {"seconds", "items"}; add its peak memory."""
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{name} worker failed: {' '.join(argv)[:200]}")
+    data = json.loads(out)
+    return Timing(name, float(data["seconds"]), int(data["items"]), usage.ru_maxrss / 1024)
+
+
 def report(
     benchmark: str, ours: Timing, peer: Timing, extra: dict[str, object] | None = None
 ) -> None:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -69,7 +67,7 @@ def worker(kind: str, listing: str) -> None:
 
 
 def main() -> None:
-    from _harness import ROOT, Timing, report, require_peers
+    from _harness import ROOT, report, require_peers, run_worker
 
     peers_python = require_peers()
     listing = pages()
@@ -82,14 +80,7 @@ def main() -> None:
             ("trafilatura", str(peers_python), "peer"),
         ):
             argv = [python, str(HERE / "bench_extract.py"), "--worker", kind, handle.name]
-            process = subprocess.Popen(argv, stdout=subprocess.PIPE)
-            assert process.stdout is not None
-            out = process.stdout.read()
-            _, status, usage = os.wait4(process.pid, 0)
-            if os.waitstatus_to_exitcode(status) != 0:
-                sys.exit(f"{name} worker failed")
-            data = json.loads(out)
-            results[name] = Timing(name, data["seconds"], data["items"], usage.ru_maxrss / 1024)
+            results[name] = run_worker(name, argv)
     finally:
         Path(handle.name).unlink()
     report("extract", results["marketbrief"], results["trafilatura"], {"pages": len(listing)})

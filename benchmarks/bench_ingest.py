@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -129,7 +127,7 @@ def worker_peer(feed_urls: list[str]) -> dict[str, float]:
 
 
 def main() -> None:
-    from _harness import ROOT, Timing, report, require_peers
+    from _harness import ROOT, report, require_peers, run_worker
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--feeds", type=int, default=20)
@@ -148,16 +146,7 @@ def main() -> None:
             ("peer", str(peers_python), "peer"),
         ):
             argv = [python, str(HERE / "bench_ingest.py"), "--worker", kind, json.dumps(feeds)]
-            process = subprocess.Popen(argv, stdout=subprocess.PIPE)
-            assert process.stdout is not None
-            out = process.stdout.read()
-            _, status, usage = os.wait4(process.pid, 0)
-            if os.waitstatus_to_exitcode(status) != 0:
-                sys.exit(f"{name} worker failed")
-            data = json.loads(out)
-            results[name] = Timing(
-                name, data["seconds"], int(data["items"]), usage.ru_maxrss / 1024
-            )
+            results[name] = run_worker(name, argv)
     finally:
         server.shutdown()
     report(
