@@ -33,12 +33,11 @@ from trafilatura.xml import xmltotxt
 from marketbrief.errors import ParseError
 from marketbrief.extract.chrome import Block, BlockKind, find_chrome
 from marketbrief.extract.language import detect_language
-from marketbrief.extract.metadata import element_text, pick_title, read_page_meta
+from marketbrief.extract.metadata import pick_title, read_page_meta
 from marketbrief.model import Article, ArticleId, FetchedDocument
 
 __all__ = ["decode_html", "extract_article"]
 
-_SPACES = re.compile(r"\s+")
 _TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "application/xml", "text/xml"})
 
@@ -176,16 +175,17 @@ def _anchor_texts(tree: HtmlElement) -> frozenset[str]:
 
     Links within the page (``#section``) are a table of contents, which is the article's own.
     """
-    return link_texts(
-        (anchor.get("href") or "", element_text(anchor)) for anchor in tree.iterfind(".//a")
-    )
+    return link_texts((a.get("href") or "", a.text_content()) for a in tree.iterfind(".//a"))
 
 
 def link_texts(links: Iterable[tuple[str, str | None]]) -> frozenset[str]:
-    """The texts of ``(href, text)`` links that lead off the page."""
-    return frozenset(
-        text for href, text in links if text and not href.strip().startswith(("#", "javascript:"))
-    )
+    """The whitespace-normalised texts of ``(href, text)`` links that lead off the page."""
+    texts = set()
+    for href, text in links:
+        if text and not href.lstrip().startswith(("#", "javascript:")):
+            texts.add(" ".join(text.split()))
+    texts.discard("")
+    return frozenset(texts)
 
 
 def _has_loose_text(element: etree._Element) -> bool:
@@ -211,7 +211,7 @@ def _blocks(root: etree._Element, anchors: frozenset[str]) -> list[tuple[etree._
         if kind is None and len(element) and not _has_loose_text(element):
             stack.extend(reversed(list(element)))  # a container: its children, in order
             continue
-        text = _SPACES.sub(" ", "".join(element.itertext())).strip()
+        text = " ".join("".join(element.itertext()).split())
         if text:
             out.append((element, Block(kind or BlockKind.OTHER, text, linked=text in anchors)))
     return out
