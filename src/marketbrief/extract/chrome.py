@@ -222,6 +222,20 @@ _LABELS = frozenset(
         "mehr lesen",
         "chapters",
         "captions",
+        "supported by",
+        "skip to content",
+        "skip to main content",
+        "enlarge this image",
+        "toggle caption",
+        "hide caption",
+        "show caption",
+        "view gallery",
+        "photo gallery",
+        "open gallery",
+        "like this",
+        "paid content",
+        "paid post",
+        "trending now",
     )
 )
 
@@ -265,7 +279,7 @@ _SECTION_HEADING_AMBIGUOUS = re.compile(f"(?:{_SECTION_WORDS_AMBIGUOUS}){_SECTIO
 
 # Openers of a line that points the reader elsewhere: "READ MORE: …", "Related: …".
 _POINTER = re.compile(
-    r"^[\W_]*(?:(?:read|see|watch|listen) (?:more|also|next|now)|also read|more|related|"
+    r"^[\W_]*(?:(?:read|see|watch|listen) (?:more|also|next|now)|also read|more|related|watch|"
     r"recommended|see also|trending|latest|most read|popular|don'?t miss|must read|"
     r"editor'?s? picks?|click here|tap here|tags?|topics?|filed under|categories|keywords|"
     r"lesen sie (?:auch|hier|mehr)|auch interessant|mehr zum thema|siehe auch|"
@@ -283,7 +297,10 @@ _NOTICE = re.compile(
     r"up to date browser|(?:captions|subtitles|descriptions) (?:off|settings)|audio tracks?|"
     r"we want to hear from you|we'd love to hear from you|"
     r"for more (?:stories|articles|news|content) like this|all rights reserved|"
-    r"may (?:earn|receive|get)(?: us| a| an| small| affiliate)* (?:commission|compensation))\b|"
+    r"may (?:earn|receive|get)(?: us| a| an| small| affiliate)* (?:commission|compensation)|"
+    r"may not be (?:published|reproduced|redistributed|republished)|opens? in (?:a )?new window|"
+    r"comments (?:are|have been) (?:closed|disabled)|media playback is (?:not |un)?supported)\b|"
+    r"^(?:image|photo|picture|media|video) (?:copyright|caption|credit|source)\b|"
     r"story continues below|^copyright\b|\u00a9 ?\d{4}|, selected$|^(?:[\w-]+ ){0,4}newsletters?$"
 )
 _SOCIAL = re.compile(
@@ -301,7 +318,8 @@ _DATE_WORDS = re.compile(
     + _MONTH
     + r"|mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:rs(?:day)?)?|fri(?:day)?|"
     r"sat(?:urday)?|sun(?:day)?|a\.?m|p\.?m|gmt|utc|[ecmp][sd]?t|bst|cet|cest|jst|ist|"
-    r"published|updated|posted|last|modified|on|at|am|pm|by|min|mins|read|hours?|ago|"
+    r"published|updated|posted|first|originally|last|modified|on|at|am|pm|by|min|mins|read|"
+    r"hours?|ago|"
     r"minutes?|days?|\d[\d:./-]*(?:st|nd|rd|th|h)?)\b",
     _I,
 )
