@@ -254,6 +254,11 @@ def test_decode_html_bom_http_charset_meta_and_fallbacks() -> None:
     assert decode_html(WORD.encode("cp1252")) == WORD
     # a stale Latin-1 label on a page that is valid UTF-8
     assert decode_html(WORD.encode(), "iso-8859-1") == WORD
+    # a page's own <meta> cannot say UTF-16 (it was read as ASCII); the HTTP header can
+    assert (
+        decode_html('<meta charset="utf-16"><p>é</p>'.encode()) == '<meta charset="utf-16"><p>é</p>'
+    )
+    assert decode_html("<p>é</p>".encode("utf-16-le"), "utf-16le") == "<p>é</p>"
     # labels that are no text encoding are ignored
     assert decode_html(WORD.encode(), "rot13") == WORD
     assert decode_html(b'<meta charset="base64"><p>ok</p>') == '<meta charset="base64"><p>ok</p>'

@@ -53,7 +53,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,500}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
 _LABEL = re.compile(r"[a-z0-9_:.\-]{1,40}")
 _CONTENT_TYPE_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_:.\-]+)", re.I)
-# WHATWG: these labels mean windows-1252 on the web, and a page cannot declare UTF-16 in itself.
+# WHATWG: these labels mean windows-1252 on the web.
 _WEB_ALIASES = {
     "iso-8859-1": "cp1252",
     "iso8859-1": "cp1252",
@@ -62,19 +62,23 @@ _WEB_ALIASES = {
     "l1": "cp1252",
     "us-ascii": "cp1252",
     "ascii": "cp1252",
-    "utf-16": "utf-8",
-    "utf-16le": "utf-8",
-    "utf-16be": "utf-8",
     "x-user-defined": "cp1252",
 }
+# A page that could read its own <meta> as ASCII is not UTF-16, whatever the tag says.
+_META_ALIASES = {"utf-16": "utf-8", "utf-16le": "utf-8", "utf-16be": "utf-8"}
 
 
-def _text_codec(label: str | None) -> str | None:
-    """The Python codec for a charset label, or None when it names no text encoding."""
+def _text_codec(label: str | None, *, in_page: bool = False) -> str | None:
+    """The Python codec for a charset label, or None when it names no text encoding.
+
+    ``in_page``: the label comes from the page's own ``<meta>``.
+    """
     label = (label or "").strip().strip("\"'").lower()
     if not _LABEL.fullmatch(label):
         return None
     label = _WEB_ALIASES.get(label, label)
+    if in_page:
+        label = _META_ALIASES.get(label, label)
     try:
         info = codecs.lookup(label)
     except LookupError:
@@ -111,7 +115,7 @@ def decode_html(content: bytes, charset: str | None = None) -> str:
     declared = _text_codec(charset)
     if declared is None:
         match = _META_CHARSET.search(body[:32768])
-        declared = _text_codec(match.group(1).decode("ascii")) if match else None
+        declared = _text_codec(match.group(1).decode("ascii"), in_page=True) if match else None
     if declared in (None, "utf-8", "cp1252", "iso8859-15"):
         try:
             return body.decode("utf-8")

@@ -10,14 +10,17 @@ drop them. It works on general shapes of chrome, never on a particular site:
   imperative) and names a chrome action (subscribe, newsletter, inbox, follow, share,
   comment, app, …), a bare interface label ("Advertisement", "Read more"), a pointer to
   elsewhere ("READ MORE: …"), or a site notice (affiliate disclosure, browser warning);
-- a *chrome section*: a heading such as "Related stories", "Latest articles", "Most read",
-  "Comments", and the teaser-like blocks under it (short lines and links) up to the next prose;
+- a *chrome section*: a heading that is wholly "Related stories", "Latest articles", "More
+  from …", "Most read", "Comments" and the like, with the links, list items and headings under
+  it; after the article's last paragraph, every short block under it;
 - *headlines*: a block that is wholly the text of a link to another page, a related story
   dropped into the article or a list of them;
 - *page furniture*: the headline repeated as the first line, photo credits anywhere, and near
-  the edges of the article datelines, lone "By …" bylines, share bars and an author's bio.
+  the edges of the article datelines, lone "By …" bylines, share bars, linked tag labels and
+  an author's bio.
 
-The rules read each block a bounded number of times, so the filter costs O(total text).
+The article's longest paragraph is never chrome. The rules read each block a bounded number of
+times, so the filter costs O(total text).
 """
 
 from __future__ import annotations
