@@ -167,11 +167,42 @@ def _charset(doc: FetchedDocument) -> str | None:
     return match.group(1) if match else None
 
 
+def article_url(doc: FetchedDocument) -> str | None:
+    """Where the article lives: the feed entry's or input record's link, else the fetched URL.
+
+    A local input's own key (``file:…`` path, ``#record``, ``stdin``) is not an address: an
+    article read from a file without a link has no URL.
+    """
+    if doc.entry is not None and doc.entry.url:
+        return doc.entry.url
+    return doc.url if doc.url.startswith(("http://", "https://")) else None
+
+
 def _article_id(doc: FetchedDocument, text: str) -> ArticleId:
+    """The input's id, else a hash of the article's URL, else of its text (the contract)."""
     if doc.id:
         return ArticleId(doc.id)
-    basis = f"url:{doc.url}" if doc.url else f"text:{text}"
+    url = article_url(doc)
+    basis = f"url:{url}" if url else f"text:{text}"
     return ArticleId(hashlib.sha256(basis.encode("utf-8", "surrogatepass")).hexdigest()[:20])
+
+
+_HEADLINE_MAX = 200
+
+
+def headline_of(text: str) -> str | None:
+    """The first line of a plain text when it reads as a headline, else None.
+
+    A headline: one line of 3 to 30 words, at most 200 characters, not ending like a sentence
+    (. , ; : …), followed by more text. The text itself is never changed.
+    """
+    first, newline, rest = text.lstrip().partition("\n")
+    line = first.strip()
+    if not newline or not rest.strip() or len(line) > _HEADLINE_MAX:
+        return None
+    if not 3 <= len(line.split()) <= 30 or line[-1] in ".,;:…":
+        return None
+    return line
 
 
 def _anchor_texts(tree: HtmlElement) -> frozenset[str]:
@@ -273,7 +304,7 @@ def _extract_html(doc: FetchedDocument, first_seen_at: datetime | None) -> Artic
     feed_published_at = doc.entry.published_at if doc.entry else None
     return Article(
         id=_article_id(doc, text),
-        url=doc.url or None,
+        url=article_url(doc),
         title=title or (doc.entry.title if doc.entry else None),
         text=text,
         language=detect_language(text) or meta.lang,
@@ -295,8 +326,8 @@ def _extract_plain(doc: FetchedDocument, first_seen_at: datetime | None) -> Arti
     feed_published_at = doc.entry.published_at if doc.entry else None
     return Article(
         id=_article_id(doc, text),
-        url=doc.url or None,
-        title=doc.entry.title if doc.entry else None,
+        url=article_url(doc),
+        title=(doc.entry.title if doc.entry else None) or headline_of(text),
         text=text,
         language=detect_language(text),
         published_at=feed_published_at,
