@@ -156,8 +156,30 @@ def test_sources_add_list_remove_and_db_upgrade(tmp_path: Path) -> None:
     assert runner.invoke(app, ["sources", "remove", "99"]).exit_code == 1
 
 
+def test_search_finds_demo_articles() -> None:
+    assert runner.invoke(app, ["demo", "--json"]).exit_code == 0
+    result = runner.invoke(app, ["search", "Patriot interceptors", "--json"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.output)
+    titles = {h["title"] for h in hits}
+    assert "Defense Stocks Firm as Allies Press for More Patriot Batteries" in titles
+    assert all(h["snippet"] for h in hits)
+    nothing = runner.invoke(app, ["search", 'zzqx "unbalanced', "--json"])
+    assert nothing.exit_code == 0
+    assert json.loads(nothing.output) == []
+
+
 def test_help_explains_every_command() -> None:
-    for command in ([], ["run"], ["demo"], ["analyze"], ["sources", "add"], ["db", "upgrade"]):
+    commands = (
+        [],
+        ["run"],
+        ["demo"],
+        ["analyze"],
+        ["search"],
+        ["sources", "add"],
+        ["db", "upgrade"],
+    )
+    for command in commands:
         result = runner.invoke(app, [*command, "--help"])
         assert result.exit_code == 0
         assert "Usage" in result.output

@@ -203,6 +203,40 @@ def sources_remove(
     out.print(f"removed source {source.id}: {source.url}")
 
 
+# ── search ──────────────────────────────────────────────────────────────────────────────────
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find; every word must occur.")],
+    limit: Annotated[int, typer.Option(help="Most results to show.", min=1, max=500)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Full-text search over the stored articles (titles and text)."""
+    with facade() as brief:
+        hits = brief.search(query, limit=limit)
+    if as_json:
+        dump(
+            [
+                {
+                    "id": article.id,
+                    "title": article.title,
+                    "url": article.url,
+                    "published_at": format_instant(article.published_at),
+                    "snippet": snippet,
+                }
+                for article, snippet in hits
+            ]
+        )
+        return
+    if not hits:
+        out.print("no articles match")
+    for article, snippet in hits:
+        when = article.published_at.strftime("%Y-%m-%d") if article.published_at else "----------"
+        out.print(f"{when}  {article.title or article.id}")
+        out.print(f"            {snippet}")
+
+
 # ── db ──────────────────────────────────────────────────────────────────────────────────────
 
 

@@ -45,6 +45,7 @@ from marketbrief.ingest.poll import (
 )
 from marketbrief.model import (
     Analysis,
+    Article,
     Briefing,
     FetchedDocument,
     Reader,
@@ -195,6 +196,10 @@ class MarketBrief:
 
     def remove_source(self, key: str) -> Source:
         return self.store.remove_source(int(key) if key.isdigit() else key)
+
+    def search(self, query: str, *, limit: int = 20) -> list[tuple[Article, str]]:
+        """Stored articles matching every word of ``query`` (full-text), with a snippet each."""
+        return self.store.search_articles(query, limit=limit)
 
     # ── the main job ────────────────────────────────────────────────────────────────────────
 
