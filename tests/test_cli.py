@@ -162,7 +162,7 @@ def test_search_finds_demo_articles() -> None:
     assert result.exit_code == 0, result.output
     hits = json.loads(result.output)
     titles = {h["title"] for h in hits}
-    assert "Defense Stocks Firm as Allies Press for More Patriot Batteries" in titles
+    assert "Defense Stocks Firm as Allies Press for More Patriot Batteries at NATO Summit" in titles
     assert all(h["snippet"] for h in hits)
     nothing = runner.invoke(app, ["search", 'zzqx "unbalanced', "--json"])
     assert nothing.exit_code == 0
