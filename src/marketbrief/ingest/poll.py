@@ -24,6 +24,7 @@ from marketbrief.model import FeedData, FeedEntry, FetchedDocument, Source, Sour
 from marketbrief.settings import Settings
 
 MAX_CHILD_SITEMAPS = 5
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf", ".json", ".gz"})
 MIN_FEED_CONTENT = 400  # characters of entry HTML worth using when the page cannot be fetched
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
@@ -211,7 +212,9 @@ class SourcePoller:
         documents: list[FetchedDocument] = []
         errors: list[MarketBriefError] = []
         title = source.title
-        if path.is_file() and looks_like_feed(path):
+        if path.is_file() and (looks_like_feed(path) or path.suffix.lower() in FEED_SUFFIXES):
+            # A feed-named file that does not parse is reported as a broken feed, not as an
+            # unsupported article file.
             feed = parse_feed(path.read_bytes(), url=path.as_uri())
             title = feed.title or title
             for entry in self._fresh_entries(feed.entries, is_known):
