@@ -1,9 +1,9 @@
 """Extraction throughput: marketbrief's extractor vs the peer's trafilatura calls, same pages.
 
-Input: the real HTML pages of ../shared/eval/extraction (fundus-publisher-pages and
-readability-test-pages). Each contender runs in its own interpreter and times only its loop
-over pages already in memory (start-up and file reading excluded), so the ratio is about the
-extraction itself. The peer does exactly what peers.py does per page:
+Input: the real HTML pages of ../shared/eval/extraction (all 172 fundus-publisher-pages, in
+several languages, and the readability-test-pages). Each contender runs in its own
+interpreter and times only its loop over pages already in memory (start-up and file reading
+excluded), so the ratio is about the extraction itself. The peer does what peers.py does:
 ``trafilatura.extract(html, url=…, include_comments=False, include_tables=True)`` and
 ``trafilatura.extract_metadata``.
 
@@ -13,6 +13,7 @@ extraction itself. The peer does exactly what peers.py does per page:
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import sys
 import tempfile
@@ -27,15 +28,17 @@ def pages() -> list[str]:
     from _harness import SHARED
 
     root = SHARED / "eval" / "extraction"
-    found = sorted((root / "fundus-publisher-pages" / "html").rglob("*.html"))
-    found += sorted((root / "readability-test-pages" / "pages").rglob("source.html"))
+    found = sorted((root / "fundus-publisher-pages" / "html").rglob("*.html.gz"))
+    found += sorted((root / "readability-test-pages" / "pages").rglob("source.html.gz"))
+    if not found:
+        sys.exit(f"no pages found under {root}")
     return [str(p) for p in found]
 
 
 def worker(kind: str, listing: str) -> None:
     """Time the loop in this interpreter; print {"seconds", "items", "chars"}."""
     paths = json.loads(Path(listing).read_text())
-    contents = [Path(p).read_bytes() for p in paths]
+    contents = [gzip.decompress(Path(p).read_bytes()) for p in paths]
     if kind == "ours":
         from datetime import UTC, datetime
 
