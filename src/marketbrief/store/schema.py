@@ -129,7 +129,7 @@ articles = Table(
     Column("authors", json_type(), nullable=False),
     Column("source", Text),
     Column("source_id", Integer, ForeignKey("sources.id", ondelete="SET NULL")),
-    Column("raw_html", LargeBinary),  # zlib-compressed
+    Column("raw_html", LargeBinary),  # lzma-compressed (preset 1): see sql.py
     UniqueConstraint("id"),
     UniqueConstraint("url"),
     Index(None, "sort_at"),
