@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     max_entries_per_poll: int = Field(
         default=100, ge=1, description="Articles fetched from one feed in one poll at most."
     )
+    kb_aliases_file: Path | None = Field(
+        default=None,
+        description="An operator's own aliases CSV (alias, ticker, kind, why, context), added to "
+        "the knowledge base; a row replaces packaged rows of the same alias, an empty ticker "
+        "stops an alias from linking.",
+    )
     mail_from: str = Field(
         default="marketbrief <marketbrief@localhost>",
         description="The From address of briefing emails.",
