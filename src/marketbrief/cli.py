@@ -18,8 +18,6 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from marketbrief.contract import analysis_to_json, format_instant, parse_instant
 from marketbrief.core import (
@@ -111,6 +109,14 @@ def progress_bar(enabled: bool = True) -> Iterator[Any]:
     if not enabled or not err.is_terminal:
         yield lambda what, done, total: None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -185,6 +191,8 @@ def sources_list(
     if not sources:
         out.print("no sources yet: add one with `marketbrief sources add URL-or-PATH`")
         return
+    from rich.table import Table
+
     table = Table("id", "kind", "status", "errors", "next poll (UTC)", "url / last error")
     for s in sources:
         when = s.next_poll_at.strftime("%Y-%m-%d %H:%M") if s.next_poll_at else "—"

@@ -16,20 +16,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import httpx
 
-from marketbrief.curate import build_briefing
-from marketbrief.deliver import (
-    briefing_title,
-    build_briefing_email,
-    build_calendar,
-    render_briefing_html,
-    render_briefing_text,
-    write_file_atomically,
-    write_outbox,
-)
 from marketbrief.enrich.kb import KnowledgeBase, load_kb
 from marketbrief.enrich.pipeline import enrich_article
 from marketbrief.errors import InvalidInputError, MarketBriefError, SourceExistsError
@@ -56,8 +46,10 @@ from marketbrief.model import (
     Watchlist,
 )
 from marketbrief.settings import Settings
-from marketbrief.store import SqlStore, open_store
 from marketbrief.stories import StoryInput, group_duplicates
+
+if TYPE_CHECKING:
+    from marketbrief.store import SqlStore
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 STORY_WINDOW = timedelta(days=30)  # articles published this recently are regrouped each run
@@ -145,6 +137,10 @@ class MarketBrief:
     def store(self) -> SqlStore:
         """The store, opened (and migrated) on first use: ``analyze`` never opens it."""
         if self._store is None:
+            # Imported here: SQLAlchemy and Alembic take a second to import, and ``analyze``
+            # never opens the store.
+            from marketbrief.store import open_store
+
             if self.settings.database_url is None:
                 self.settings.home.mkdir(parents=True, exist_ok=True)
             self._store = open_store(
@@ -289,6 +285,8 @@ class MarketBrief:
         self, reader: Reader, *, now: datetime | None = None, everything: bool = False
     ) -> Briefing:
         """The reader's briefing: stories new since their last one (all, the first time)."""
+        from marketbrief.curate import build_briefing
+
         now = now or self.clock()
         since = None if everything else reader.last_briefed_at
         analyses = self.store.list_analyses(since=since)
@@ -297,6 +295,16 @@ class MarketBrief:
 
     def write_briefing(self, briefing: Briefing) -> BriefingFiles:
         """Render the briefing to HTML, text and ICS files and an ``.eml`` in the outbox."""
+        from marketbrief.deliver import (
+            briefing_title,
+            build_briefing_email,
+            build_calendar,
+            render_briefing_html,
+            render_briefing_text,
+            write_file_atomically,
+            write_outbox,
+        )
+
         stem = f"{briefing.generated_at:%Y%m%dT%H%M%SZ}-reader{briefing.reader.id}"
         html = render_briefing_html(briefing)
         text = render_briefing_text(briefing)
