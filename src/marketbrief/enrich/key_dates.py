@@ -21,7 +21,6 @@ in front of each such word. The words it uses are data, in
 from __future__ import annotations
 
 import bisect
-import functools
 import importlib
 import re
 import tomllib
@@ -518,37 +517,15 @@ _COMPILED: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
 )
 _FIRSTS: Final = tuple(_first_chars(pattern) for _, pattern in _RULES)
 _START_CHARS: Final = "abcdefghijklmnopqrstuvwxyz0123456789'’"
-# For each character a candidate can start with, the rules that can start there, in order; and
-# one alternation of them without capture groups, a quick test for "does any rule match here" (most
-# candidates fail, and capture groups make a failing alternation several times slower).
+# For each character a candidate can start with, the rules that can start there, in order. (A
+# combined "does any rule match here" alternation per character was tried as a quick reject: it
+# saved nothing per candidate and cost a second of compiling, its patterns being huge.)
 _RULES_BY_FIRST: Final[dict[str, tuple[tuple[str, re.Pattern[str]], ...]]] = {
     ch: tuple(
         rule for rule, first in zip(_COMPILED, _FIRSTS, strict=True) if first is None or ch in first
     )
     for ch in _START_CHARS
 }
-
-
-@functools.cache
-def _compile_any(rules: tuple[str, ...]) -> re.Pattern[str]:
-    """One alternation of the given rules without capture groups (compiled on first use)."""
-    patterns = dict(_RULES)
-    bodies = (_CAPTURE.sub("(?:", patterns[name]) for name in rules)
-    return re.compile("(?<![\\w'’])(?:" + "|".join(bodies) + ")")
-
-
-_CAPTURE: Final = re.compile(r"\(\?P<\w+>")
-_NAMES_BY_FIRST: Final[dict[str, tuple[str, ...]]] = {
-    ch: tuple(name for name, _ in rules) for ch, rules in _RULES_BY_FIRST.items()
-}
-
-
-def _any_rule_at(low: str, start: int) -> bool:
-    """Whether some rule can match at ``start``: one regex call rejects most candidates."""
-    names = _NAMES_BY_FIRST.get(low[start])
-    if names is None:
-        return True
-    return _compile_any(names).match(low, start) is not None
 
 
 # Words an expression can hinge on: the scan stops only at these (and at numbers), then tries the
@@ -2221,8 +2198,6 @@ def _matches_at(doc: _Doc, trigger: int, floor: int) -> Iterator[tuple[str, re.M
     """Rule matches that reach the trigger word: leftmost start first, then in rule order."""
     low = doc.low
     for start in _candidate_starts(doc, trigger, floor):
-        if not _any_rule_at(low, start):
-            continue  # no rule at all fits here: the common case, decided in one call
         for rule, pattern in _RULES_BY_FIRST.get(low[start], _COMPILED):
             m = pattern.match(low, start)
             if m is not None and m.end() > trigger:
