@@ -14,16 +14,23 @@ that veto a match. Scoring is transparent:
 Evidence spans always point into ``text``: a match found only in the title is anchored on the
 same words in the text, else on the type's best match in the text, else the type is dropped.
 Trailing site chrome (newsletter boxes, "Comments") and boilerplate lines are never read.
+
+Speed: a rule's regex is searched only in sentences that contain literal words its matches
+cannot do without, read from the compiled patterns and found in one Aho-Corasick pass per
+sentence (see "prefilter" below); the hits are exactly those of searching every rule.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
+
+import ahocorasick
 
 from marketbrief.enrich.sentences import find_chrome_start, is_boilerplate, split_sentences
 from marketbrief.errors import ConfigError
@@ -34,13 +41,27 @@ RULES_FILE = "event_rules.toml"
 __all__ = ["EventRules", "default_event_rules", "detect_events", "parse_event_rules"]
 
 
-@dataclass(frozen=True, slots=True)
 class _Pattern:
     """A compiled alternation; ``folded`` is the same without IGNORECASE, for lower-cased
-    text (about twice as fast), when nothing in it depends on case."""
+    text (about twice as fast), when nothing in it depends on case. When there is a folded form,
+    the exact one is compiled on first use: only text whose lower-case moves offsets needs it."""
 
-    exact: re.Pattern[str]
-    folded: re.Pattern[str] | None
+    __slots__ = ("_body", "_exact", "_flags", "folded")
+
+    def __init__(
+        self,
+        body: str,
+        flags: int,
+        exact: re.Pattern[str] | None,
+        folded: re.Pattern[str] | None,
+    ) -> None:
+        self._body, self._flags, self._exact, self.folded = body, flags, exact, folded
+
+    @property
+    def exact(self) -> re.Pattern[str]:
+        if self._exact is None:
+            self._exact = re.compile(self._body, self._flags)
+        return self._exact
 
     def on(self, text: _Text) -> tuple[re.Pattern[str], str]:
         """The regex to use and the string to run it on."""
@@ -67,6 +88,7 @@ class _Rule:
     pattern: _Pattern  # all the rule's patterns as one alternation, word-bounded
     requires: _Pattern | None  # one of these must occur in the same sentence
     unless: _Pattern | None  # none of these may occur in the same sentence
+    needs: _Ways = ((),)  # literal strings every match contains (see the prefilter below)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +106,9 @@ class EventRules:
     # earnings miss" is first of all a price move.
     subordinate: _Pattern | None = None
     subordinate_factor: float = 1.0
+    # Which rules can match a sentence, from the literal words their patterns need (derived from
+    # ``rules``; a rule set built without one tries every rule everywhere).
+    prefilter: _Prefilter | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,18 +123,44 @@ class _Hit:
 
 _ESCAPE = re.compile(r"\\.")
 
+# ``re``'s own parser and compiler (private modules): a rule's pattern is parsed once, and the
+# parse tree both compiles and is read for the prefilter's literals. Without them: ``re.compile``.
+try:
+    _parse_regex: Any = importlib.import_module("re._parser").parse
+    _compile_tree: Any = importlib.import_module("re._compiler").compile
+except (ImportError, AttributeError):  # another Python's internals
+    _parse_regex = _compile_tree = None
 
-def _alternation(patterns: list[str], *, case: bool, key: str) -> _Pattern:
+
+def _compile(body: str, flags: int, *, read: bool) -> tuple[re.Pattern[str], Any]:
+    """``body`` compiled with ``flags``, and its parse tree when ``read`` (else None). A regex
+    compiled from the tree matches the same but has no ``.pattern`` text."""
+    if read and _parse_regex is not None:
+        tree = _parse_regex(body, flags)
+        try:
+            return _compile_tree(tree, flags), tree
+        except Exception:  # the private compiler changed (or the pattern is bad): compile anew
+            return re.compile(body, flags), tree
+    return re.compile(body, flags), None
+
+
+def _alternation(
+    patterns: list[str], *, case: bool, key: str, read: bool = False
+) -> tuple[_Pattern, _Ways]:
+    """The patterns as one word-bounded alternation, and (when ``read``) what its matches
+    contain."""
     body = "|".join(f"(?:{p})" for p in patterns)
     # Whole words only; not inside a hashtag, mention or cashtag ("#economy", "$CPI").
     body = rf"(?<![\w#@$])(?:{body})(?![\w])"
-    try:
-        exact = re.compile(body, 0 if case else re.IGNORECASE)
-    except re.error as exc:
-        raise ConfigError(f"bad pattern: {exc}", key=key) from exc
+    flags = 0 if case else re.IGNORECASE
     unescaped = _ESCAPE.sub("", body)
     caseless = not case and "(?-i" not in body and unescaped == unescaped.lower()
-    return _Pattern(exact, re.compile(body) if caseless else None)
+    try:
+        compiled, tree = _compile(body, 0 if caseless else flags, read=read)
+    except re.error as exc:
+        raise ConfigError(f"bad pattern: {exc}", key=key) from exc
+    pattern = _Pattern(body, flags, None if caseless else compiled, compiled if caseless else None)
+    return pattern, _find_ways(tree)
 
 
 def _strings(value: Any, key: str) -> list[str]:
@@ -149,13 +200,15 @@ def parse_event_rules(toml_text: str, *, source: str = RULES_FILE) -> EventRules
             case = bool(rule.get("case", False))
             requires = _strings(rule.get("requires"), f"{rkey}.requires")
             unless = _strings(rule.get("unless"), f"{rkey}.unless") + type_unless
+            pattern, needs = _alternation(patterns, case=case, key=rkey, read=True)
             rules.append(
                 _Rule(
                     type=type_name,
                     weight=float(weight),
-                    pattern=_alternation(patterns, case=case, key=rkey),
-                    requires=_alternation(requires, case=False, key=rkey) if requires else None,
-                    unless=_alternation(unless, case=False, key=rkey) if unless else None,
+                    pattern=pattern,
+                    requires=_alternation(requires, case=False, key=rkey)[0] if requires else None,
+                    unless=_alternation(unless, case=False, key=rkey)[0] if unless else None,
+                    needs=needs,
                 )
             )
     numbers: dict[str, float] = {}
@@ -164,13 +217,14 @@ def parse_event_rules(toml_text: str, *, source: str = RULES_FILE) -> EventRules
         key = f"{source}:settings.{name}"
         if name == "subordinate":
             words = _strings(value, key)
-            subordinate = _alternation(words, case=False, key=key) if words else None
+            subordinate = _alternation(words, case=False, key=key)[0] if words else None
         elif name in _NUMBER_SETTINGS and isinstance(value, int | float):
             numbers[name] = float(value)
         else:
             raise ConfigError("unknown setting or not a number", key=key)
     return EventRules(
         rules=tuple(rules),
+        prefilter=_build_prefilter(rules),
         min_confidence=numbers.get("min_confidence", 0.34),
         title_factor=numbers.get("title_factor", 1.3),
         position_decay=numbers.get("position_decay", 0.06),
@@ -195,6 +249,271 @@ _NUMBER_SETTINGS = frozenset(
 )
 
 
+# ── prefilter: the words a rule's matches must contain ────────────────────────────────────────
+#
+# Most rules match few sentences, and a failing search still costs a scan of the sentence per
+# rule. So each rule's compiled pattern is read (its ``re`` parse tree) for literal strings that
+# every match contains, as "one of these strings, and one of those, …" for each way it can match;
+# one Aho-Corasick pass over a sentence then finds the rules worth searching. The condition is
+# necessary, never sufficient: a rule it lets through is searched as before, so the hits are the
+# same as searching every rule.
+#
+# The strings are ASCII and lower-cased and are looked for in the lower-cased sentence. That is
+# sound for every rule, whichever string its regex runs on and with or without IGNORECASE, as long
+# as the sentence holds none of the four characters that case-insensitive matching equates with an
+# ASCII letter while lower-casing does not make them one ("İ", "ı", "ſ", the Kelvin sign): for any
+# other character, matching an ASCII letter in any case means being that letter, which lower-case
+# keeps in place. A sentence with one of them is searched with every rule.
+
+_CASE_TWINS = ("\u0130", "\u0131", "\u017f", "\u212a")
+_MAX_STRINGS = 64  # most strings an exact set may hold before it is cut into requirements
+_MAX_WAYS = 512  # most alternatives a requirement may list before they are merged into one
+_STRONG = 2  # strings this long are rare enough in a sentence to be worth looking for
+
+# "Every match contains, for one of the ways, one string of each set"; ``((),)``: nothing known.
+_Ways = tuple[tuple[frozenset[str], ...], ...]
+_ANYTHING: _Ways = ((),)
+
+
+@dataclass(frozen=True, slots=True)
+class _Need:
+    """What a node of a parse tree matches: exactly one of ``exact`` (when known and few), and
+    in any case a text that satisfies ``ways``."""
+
+    exact: frozenset[str] | None
+    ways: _Ways
+
+    @classmethod
+    def of(cls, strings: frozenset[str]) -> _Need:
+        return cls(strings, _ways_of(strings))
+
+
+def _ways_of(strings: frozenset[str]) -> _Ways:
+    return _ANYTHING if "" in strings or not strings else ((strings,),)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prefilter:
+    automaton: Any  # ahocorasick.Automaton: literal string → its index
+    # per literal: the rules one of whose ways is a single set that holds it
+    rules_of: tuple[frozenset[int], ...]
+    # per literal: the sets of longer ways that hold it
+    sets_of: tuple[tuple[int, ...], ...]
+    # per set: (rule index, the other sets of that way) for the longer ways keyed on it
+    ways_by_set: dict[int, tuple[tuple[int, frozenset[int]], ...]]
+    always: frozenset[int]  # rules with no literal to look for: searched everywhere
+
+    def rules_for(self, lowered: str) -> set[int]:
+        """Indexes of the rules that may match the sentence whose lower-case is ``lowered``."""
+        rules = set(self.always)
+        present: set[int] = set()
+        for literal in {literal for _, literal in self.automaton.iter(lowered)}:
+            rules |= self.rules_of[literal]
+            present.update(self.sets_of[literal])
+        for set_id in present:
+            for rule, others in self.ways_by_set.get(set_id, ()):
+                if rule not in rules and present.issuperset(others):
+                    rules.add(rule)
+        return rules
+
+
+_NOTHING = frozenset({""})
+_UNKNOWN = _Need(None, _ANYTHING)
+_ZERO_WIDTH = _Need(_NOTHING, _ANYTHING)
+
+
+def _selectivity(strings: frozenset[str]) -> tuple[int, int]:
+    return min(len(s) for s in strings), -len(strings)
+
+
+def _merge(ways: _Ways) -> _Ways:
+    """One way that each of ``ways`` implies: the union of each one's most selective set."""
+    if any(not way for way in ways):
+        return _ANYTHING
+    return ((frozenset().union(*(max(way, key=_selectivity) for way in ways)),),)
+
+
+def _either(options: list[_Ways]) -> _Ways:
+    if any(not all(option) for option in options):  # one option is unconstrained
+        return _ANYTHING
+    ways = tuple(way for option in options for way in option)
+    return _merge(ways) if len(ways) > _MAX_WAYS else ways
+
+
+def _both(left: _Ways, right: _Ways) -> _Ways:
+    if right == _ANYTHING:
+        return left
+    if left == _ANYTHING:
+        return right
+    if len(left) * len(right) > _MAX_WAYS:
+        left, right = _merge(left), _merge(right)
+        if right == _ANYTHING:
+            return left
+        if left == _ANYTHING:
+            return right
+    return tuple(a + b for a in left for b in right)
+
+
+def _joined(left: frozenset[str], right: frozenset[str]) -> frozenset[str] | None:
+    if len(left) * len(right) > _MAX_STRINGS:
+        return None
+    return frozenset(a + b for a in left for b in right)
+
+
+def _need_of_sequence(items: Any) -> _Need:
+    run = _NOTHING  # the exact strings of the items since the last unknown one
+    tail: list[str] = []  # literal characters still to append to each of ``run``
+    whole = True  # every item so far is exact, and their product fits
+    ways = _ANYTHING
+    for op, av in getattr(items, "data", items):
+        name = op.name
+        if name == "LITERAL":
+            char = chr(av)
+            if char.isascii():
+                tail.append(char.lower())
+                continue
+            need = _UNKNOWN
+        else:
+            need = _need_of_item(name, av)
+        if tail:
+            suffix = "".join(tail)
+            run = frozenset(r + suffix for r in run)
+            tail.clear()
+        if need.exact is not None:
+            joined = _joined(run, need.exact)
+            if joined is not None:
+                run = joined
+                continue
+            ways, run = _both(ways, _ways_of(run)), need.exact
+        else:
+            ways, run = _both(_both(ways, _ways_of(run)), need.ways), _NOTHING
+        whole = False
+    if tail:
+        suffix = "".join(tail)
+        run = frozenset(r + suffix for r in run)
+    if whole:
+        return _Need.of(run)
+    return _Need(None, _both(ways, _ways_of(run)))
+
+
+def _need_of_chars(av: Any) -> _Need:
+    chars: set[str] = set()
+    for op, arg in av:
+        kind = op.name
+        if kind == "LITERAL":
+            chars.add(chr(arg))
+        elif kind == "RANGE" and arg[1] - arg[0] < _MAX_STRINGS:
+            chars.update(chr(c) for c in range(arg[0], arg[1] + 1))
+        else:  # a negation, a category (\w, \s, \d), a wide range
+            return _UNKNOWN
+    if not chars or len(chars) > _MAX_STRINGS or not all(c.isascii() for c in chars):
+        return _UNKNOWN
+    return _Need.of(frozenset(c.lower() for c in chars))
+
+
+def _need_of_item(name: str, av: Any) -> _Need:
+    if name == "LITERAL":
+        char = chr(av)
+        return _Need.of(frozenset({char.lower()})) if char.isascii() else _UNKNOWN
+    if name == "IN":
+        return _need_of_chars(av)
+    if name == "BRANCH":
+        options = [_need_of_sequence(branch) for branch in av[1]]
+        exacts = [o.exact for o in options]
+        if all(e is not None for e in exacts):
+            union = frozenset().union(*(e for e in exacts if e is not None))
+            if len(union) <= _MAX_STRINGS:
+                return _Need.of(union)
+        return _Need(None, _either([o.ways for o in options]))
+    if name == "SUBPATTERN":
+        return _need_of_sequence(av[3])
+    if name == "ATOMIC_GROUP":
+        return _need_of_sequence(av)
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        least, most, body = av
+        inner = _need_of_sequence(body)
+        if least == 0:
+            if most == 1 and inner.exact is not None:
+                return _Need(inner.exact | _NOTHING, _ANYTHING)
+            return _UNKNOWN
+        if least == most and inner.exact is not None:
+            repeated: frozenset[str] | None = _NOTHING
+            for _ in range(least):
+                repeated = _joined(repeated, inner.exact) if repeated is not None else None
+            if repeated is not None:
+                return _Need.of(repeated)
+        return _Need(None, inner.ways)
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return _ZERO_WIDTH  # a word boundary, a lookahead or lookbehind
+    return _UNKNOWN  # any character, a back-reference, a conditional, …
+
+
+def _find_ways(tree: Any) -> _Ways:
+    """What every match of the parse tree contains (see above); ``_ANYTHING`` when unsure."""
+    if tree is None:
+        return _ANYTHING
+    try:
+        ways = _need_of_sequence(tree).ways
+    except Exception:  # a changed private API must not break matching: search everywhere
+        return _ANYTHING
+    # Short strings ("-", "a") occur in most sentences and cost a hit each: a way keeps the sets
+    # of longer strings, or else its most selective set (each set is necessary on its own, so
+    # any of them still is).
+    kept = []
+    for way in ways:
+        strong = tuple(s for s in way if min(map(len, s)) >= _STRONG)
+        kept.append(strong or (max(way, key=_selectivity),) if way else way)
+    return tuple(kept)
+
+
+def _build_prefilter(rules: list[_Rule]) -> _Prefilter | None:
+    literals: dict[str, int] = {}
+    rules_of: list[set[int]] = []
+    sets_of: list[set[int]] = []
+    sets: dict[frozenset[str], int] = {}
+    ways_by_set: dict[int, list[tuple[int, frozenset[int]]]] = {}
+    always: set[int] = set()
+
+    def literal_id(literal: str) -> int:
+        if literal not in literals:
+            literals[literal] = len(literals)
+            rules_of.append(set())
+            sets_of.append(set())
+        return literals[literal]
+
+    for index, rule in enumerate(rules):
+        if any(not way for way in rule.needs):
+            always.add(index)
+            continue
+        for way in rule.needs:
+            if len(way) == 1:
+                for literal in way[0]:
+                    rules_of[literal_id(literal)].add(index)
+                continue
+            ids: list[int] = []
+            for strings in way:
+                set_id = sets.setdefault(strings, len(sets))
+                ids.append(set_id)
+                for literal in strings:
+                    sets_of[literal_id(literal)].add(set_id)
+            # keyed on its most selective set, so the other sets are checked only when it occurs
+            key = ids[way.index(max(way, key=_selectivity))]
+            ways_by_set.setdefault(key, []).append((index, frozenset(ids) - {key}))
+    if not literals:
+        return None
+    automaton = ahocorasick.Automaton()
+    for literal, number in literals.items():
+        automaton.add_word(literal, number)
+    automaton.make_automaton()
+    return _Prefilter(
+        automaton=automaton,
+        rules_of=tuple(frozenset(r) for r in rules_of),
+        sets_of=tuple(tuple(sorted(ids)) for ids in sets_of),
+        ways_by_set={k: tuple(v) for k, v in ways_by_set.items()},
+        always=frozenset(always),
+    )
+
+
 @cache
 def default_event_rules() -> EventRules:
     """The packaged rule set, read and compiled once."""
@@ -208,13 +527,16 @@ def _match_sentence(
     hits: list[_Hit] = []
     length = max(len(sentence), 1)
     text = _Text.of(sentence)
-    turn = len(sentence)  # where a subordinate clause begins (not at the very start)
-    if rules.subordinate is not None:
-        regex, target = rules.subordinate.on(text)
-        found = next((m for m in regex.finditer(target) if m.start() > 0), None)
-        if found is not None:
-            turn = found.start()
-    for rule in rules.rules:
+    turn: int | None = None  # where a subordinate clause begins; found at the first match
+    indexes: Any = range(len(rules.rules))
+    if (
+        rules.prefilter is not None
+        and text.lowered is not None
+        and not any(twin in sentence for twin in _CASE_TWINS)
+    ):
+        indexes = sorted(rules.prefilter.rules_for(text.lowered))
+    for index in indexes:
+        rule = rules.rules[index]
         regex, target = rule.pattern.on(text)
         first = regex.search(target)
         if first is None:
@@ -223,6 +545,8 @@ def _match_sentence(
             continue
         if rule.unless is not None and _occurs(rule.unless, text):
             continue
+        if turn is None:
+            turn = _find_turn(rules, text)
         for match in regex.finditer(target, first.start()):
             if match.end() == match.start():
                 continue
@@ -241,6 +565,16 @@ def _match_sentence(
                 )
             )
     return hits
+
+
+def _find_turn(rules: EventRules, text: _Text) -> int:
+    """Where a subordinate clause begins (not at the very start); the length when none does."""
+    if rules.subordinate is not None:
+        regex, target = rules.subordinate.on(text)
+        found = next((m for m in regex.finditer(target) if m.start() > 0), None)
+        if found is not None:
+            return found.start()
+    return len(text.original)
 
 
 def _occurs(pattern: _Pattern, text: _Text) -> bool:
