@@ -169,6 +169,35 @@ def test_search_finds_demo_articles() -> None:
     assert json.loads(nothing.output) == []
 
 
+def test_kb_show_and_search() -> None:
+    shown = runner.invoke(app, ["kb", "show", "rtx", "--json"])
+    assert shown.exit_code == 0, shown.output
+    rtx = json.loads(shown.output)
+    assert rtx["ticker"] == "RTX"
+    assert any(a["alias"] == "Patriot" for a in rtx["aliases"])
+    former = json.loads(runner.invoke(app, ["kb", "show", "FB", "--json"]).output)
+    assert former["ticker"] == "META"
+    assert runner.invoke(app, ["kb", "show", "NOSUCHTICKER"]).exit_code == 1
+    found = json.loads(runner.invoke(app, ["kb", "search", "iPhone", "--json"]).output)
+    assert found[0]["ticker"] == "AAPL"
+    plain = runner.invoke(app, ["kb", "show", "LMT"])
+    assert "Lockheed Martin" in plain.output
+
+
+def test_an_operator_aliases_file_is_used_and_a_broken_one_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine = tmp_path / "aliases.csv"
+    mine.write_text("alias,ticker,kind,why,context\nSkyNorth,LMT,program,sample program,\n")
+    monkeypatch.setenv("MARKETBRIEF_KB_ALIASES_FILE", str(mine))
+    found = json.loads(runner.invoke(app, ["kb", "search", "SkyNorth", "--json"]).output)
+    assert found[0]["ticker"] == "LMT"
+    mine.write_text("alias,ticker,kind,why,context\nSkyNorth,NOSUCHTICKER,program,x,\n")
+    broken = runner.invoke(app, ["kb", "search", "SkyNorth"])
+    assert broken.exit_code == 1
+    assert str(mine) in broken.output
+
+
 def test_help_explains_every_command() -> None:
     commands = (
         [],

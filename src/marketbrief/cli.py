@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -33,6 +33,9 @@ from marketbrief.model import Source, SourceKind
 from marketbrief.samples import samples_dir
 from marketbrief.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from marketbrief.enrich.kb import Company
+
 app = typer.Typer(
     help="marketbrief: curated U.S. market news, insights and key dates — ingest, analyse, "
     "group and deliver briefings. Settings: flags > MARKETBRIEF_* env > TOML file > defaults.",
@@ -42,8 +45,10 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="Add, list and remove the sources news is read from.")
 db_app = typer.Typer(help="The database.")
+kb_app = typer.Typer(help="Inspect the securities knowledge base: companies and their aliases.")
 app.add_typer(sources_app, name="sources")
 app.add_typer(db_app, name="db")
+app.add_typer(kb_app, name="kb")
 
 out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -243,6 +248,69 @@ def search(
         when = article.published_at.strftime("%Y-%m-%d") if article.published_at else "----------"
         out.print(f"{when}  {article.title or article.id}")
         out.print(f"            {snippet}")
+
+
+# ── kb ──────────────────────────────────────────────────────────────────────────────────────
+
+
+def company_json(company: Company) -> dict[str, Any]:
+    return {
+        "ticker": company.ticker,
+        "name": company.name,
+        "legal_name": company.legal_name,
+        "exchange": company.exchange,
+        "cik": company.cik,
+        "sector": company.sector,
+        "industry": company.industry,
+        "is_etf": company.is_etf,
+        "sp500": company.sp500,
+    }
+
+
+@kb_app.command("show")
+def kb_show(
+    ticker: Annotated[str, typer.Argument(help="A ticker, current or former ($ and - work).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One company: its listing, sector, and every alias that links news to it, with why."""
+    with facade() as brief:
+        company, aliases = brief.kb_company(ticker)
+    if as_json:
+        dump(
+            company_json(company)
+            | {
+                "aliases": [
+                    {"alias": a.alias, "kind": a.kind.value, "why": a.why, "context": a.context}
+                    for a in aliases
+                ]
+            }
+        )
+        return
+    out.print(f"[bold]{company.ticker}[/]  {company.legal_name}  ({company.exchange or '?'})")
+    out.print(f"sector: {company.sector or '—'}   industry: {company.industry or '—'}")
+    extras = [x for x, on in (("S&P 500", company.sp500), ("ETF", company.is_etf)) if on]
+    out.print(f"CIK: {company.cik or '—'}   {' · '.join(extras)}")
+    for alias in aliases:
+        needs = f"  [dim](needs: {', '.join(alias.context)})[/]" if alias.context else ""
+        out.print(f"  {alias.kind.value:<13} {alias.alias} — {alias.why}{needs}")
+
+
+@kb_app.command("search")
+def kb_search(
+    text: Annotated[str, typer.Argument(help="A ticker, a name, a brand, a product, a person.")],
+    limit: Annotated[int, typer.Option(help="Most results.", min=1, max=100)] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Companies a text most likely means, best first."""
+    with facade() as brief:
+        found = brief.kb_search(text, limit=limit)
+    if as_json:
+        dump([company_json(c) for c in found])
+        return
+    if not found:
+        out.print("no company matches")
+    for company in found:
+        out.print(f"{company.ticker:<7} {company.legal_name}  ({company.exchange or '?'})")
 
 
 # ── db ──────────────────────────────────────────────────────────────────────────────────────

@@ -20,9 +20,14 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import httpx
 
-from marketbrief.enrich.kb import KnowledgeBase, load_kb
+from marketbrief.enrich.kb import Alias, Company, KnowledgeBase, load_kb
 from marketbrief.enrich.pipeline import enrich_article
-from marketbrief.errors import InvalidInputError, MarketBriefError, SourceExistsError
+from marketbrief.errors import (
+    InvalidInputError,
+    MarketBriefError,
+    NotFoundError,
+    SourceExistsError,
+)
 from marketbrief.extract import extract_article
 from marketbrief.ingest.files import read_path, read_stream
 from marketbrief.ingest.http import PoliteClient
@@ -160,7 +165,23 @@ class MarketBrief:
 
     @cached_property
     def kb(self) -> KnowledgeBase:
-        return load_kb()
+        """The securities knowledge base, with the operator's aliases file when set."""
+        return load_kb(self.settings.kb_aliases_file)
+
+    def kb_company(self, ticker: str) -> tuple[Company, tuple[Alias, ...]]:
+        """A listed company and every alias that points at it (current or former ticker)."""
+        company = self.kb.company(ticker)
+        if company is None:
+            former = self.kb.former_tickers.get(ticker.strip().lstrip("$").upper())
+            company = self.kb.company(former.ticker) if former is not None else None
+        if company is None:
+            raise NotFoundError("no U.S.-listed company with this ticker", key=ticker)
+        aliases = tuple(a for a in self.kb.aliases if a.ticker == company.ticker)
+        return company, aliases
+
+    def kb_search(self, text: str, *, limit: int = 10) -> list[Company]:
+        """Companies a person typing ``text`` most likely means (ticker, name, alias)."""
+        return self.kb.search(text, limit=limit)
 
     def upgrade_db(self) -> None:
         self.store.upgrade()
