@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -88,6 +88,15 @@ class Lexicon:
 
     entries: dict[tuple[str, ...], _Entry]
     longest: int
+    # Derived from ``entries``: per first word, the most words in a term that starts with it
+    # (matching tries no longer terms there, and none at a word that starts no term).
+    reach: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.reach:
+            for term in self.entries:
+                if len(term) > self.reach.get(term[0], 0):
+                    self.reach[term[0]] = len(term)
 
 
 def _inflections(stem: str) -> set[str]:
@@ -190,16 +199,17 @@ class _Item:
 def _match(tokens: list[str], lexicon: Lexicon) -> list[_Item | str]:
     """The tokens with the longest lexicon terms matched; unmatched words stay strings."""
     out: list[_Item | str] = []
+    entries, reach, count = lexicon.entries, lexicon.reach, len(tokens)
     i = 0
-    while i < len(tokens):
-        for size in range(min(lexicon.longest, len(tokens) - i), 0, -1):
-            entry = lexicon.entries.get(tuple(tokens[i : i + size]))
+    while i < count:
+        token = tokens[i]
+        for size in range(min(reach.get(token, 0), count - i), 0, -1):
+            entry = entries.get(tuple(tokens[i : i + size]) if size > 1 else (token,))
             if entry is not None:
                 out.append(_Item(entry))
                 i += size
                 break
         else:
-            token = tokens[i]
             if token in ("+%", "-%"):
                 out.append(_Item(_Entry("move", 1.0 if token == "+%" else -1.0)))
             else:
