@@ -237,6 +237,13 @@ def find_mentions(text: str, kb: KnowledgeBase, *, title: str | None = None) -> 
     text) but its own mentions are not returned: spans point into ``text`` only. Trailing site
     chrome (``sentences.find_chrome_start``) is left out.
     """
+    return _find_mentions(text, kb, title)
+
+
+# The pipeline asks twice for the same text (companies, then entities): the second time is free.
+# (The knowledge base hashes by identity and never changes.)
+@functools.lru_cache(maxsize=32)
+def _find_mentions(text: str, kb: KnowledgeBase, title: str | None) -> tuple[Mention, ...]:
     confirmed = _strong_tickers(title, kb) if title else frozenset()
     # Site chrome below the article ("Latest Articles", a newsletter box) is not the article:
     # no link or entity may point into it.
@@ -692,8 +699,8 @@ def _bare_tickers(
     Taken for larger companies, and for any company the text names elsewhere; never for
     common abbreviations (``acronyms.txt``) or in a text written in capitals.
     """
-    letters = [c for c in text if c.isalpha()]
-    if letters and sum(c.isupper() for c in letters) > 0.5 * len(letters):
+    letters = list(filter(str.isalpha, text))
+    if letters and sum(map(str.isupper, letters)) > 0.5 * len(letters):
         return []  # a shouted text: every word looks like a ticker
     taken = [(m.start, m.end) for m in mentions]
     found = []
