@@ -28,7 +28,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import ahocorasick
 
@@ -42,32 +42,41 @@ __all__ = ["EventRules", "default_event_rules", "detect_events", "parse_event_ru
 
 
 class _Pattern:
-    """A compiled alternation; ``folded`` is the same without IGNORECASE, for lower-cased
-    text (about twice as fast), when nothing in it depends on case. When there is a folded form,
-    the exact one is compiled on first use: only text whose lower-case moves offsets needs it."""
+    """An alternation, checked when the rules are read and compiled when first searched: most
+    rules meet few sentences that hold their words, and compiling is most of loading.
 
-    __slots__ = ("_body", "_exact", "_flags", "folded")
+    The folded form is the same without IGNORECASE, for lower-cased text (about twice as
+    fast), when nothing in it depends on case; the exact form runs on the original text."""
 
-    def __init__(
-        self,
-        body: str,
-        flags: int,
-        exact: re.Pattern[str] | None,
-        folded: re.Pattern[str] | None,
-    ) -> None:
-        self._body, self._flags, self._exact, self.folded = body, flags, exact, folded
+    __slots__ = ("_body", "_caseless", "_exact", "_flags", "_folded", "_key", "_tree")
 
-    @property
-    def exact(self) -> re.Pattern[str]:
-        if self._exact is None:
-            self._exact = re.compile(self._body, self._flags)
-        return self._exact
+    def __init__(self, body: str, flags: int, *, caseless: bool, tree: Any, key: str) -> None:
+        self._body, self._flags, self._caseless, self._key = body, flags, caseless, key
+        self._tree = tree  # ``re``'s parse tree of the body, until the first compile uses it
+        self._exact: re.Pattern[str] | None = None
+        self._folded: re.Pattern[str] | None = None
 
     def on(self, text: _Text) -> tuple[re.Pattern[str], str]:
         """The regex to use and the string to run it on."""
-        if self.folded is not None and text.lowered is not None:
-            return self.folded, text.lowered
-        return self.exact, text.original
+        if self._caseless and text.lowered is not None:
+            if self._folded is None:
+                self._folded = self._compile(0)
+            return self._folded, text.lowered
+        if self._exact is None:
+            self._exact = self._compile(self._flags)
+        return self._exact, text.original
+
+    def _compile(self, flags: int) -> re.Pattern[str]:
+        tree, self._tree = self._tree, None
+        try:
+            if tree is not None:
+                try:
+                    return cast("re.Pattern[str]", _compile_tree(tree, flags))
+                except Exception:  # the private compiler changed: compile from the text
+                    pass
+            return re.compile(self._body, flags)
+        except re.error as exc:  # what checking the parse tree could not foresee
+            raise ConfigError(f"bad pattern: {exc}", key=self._key) from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,44 +132,65 @@ class _Hit:
 
 _ESCAPE = re.compile(r"\\.")
 
-# ``re``'s own parser and compiler (private modules): a rule's pattern is parsed once, and the
-# parse tree both compiles and is read for the prefilter's literals. Without them: ``re.compile``.
+# ``re``'s own parser and compiler (private modules): a pattern is parsed once, when the rules
+# are read, to check it and to read its literals; the tree is compiled when first needed. The
+# tree does not depend on IGNORECASE (only the compiler does), so it serves either form.
 try:
     _parse_regex: Any = importlib.import_module("re._parser").parse
     _compile_tree: Any = importlib.import_module("re._compiler").compile
-except (ImportError, AttributeError):  # another Python's internals
+except (ImportError, AttributeError):  # another Python's internals: compile when read
     _parse_regex = _compile_tree = None
-
-
-def _compile(body: str, flags: int, *, read: bool) -> tuple[re.Pattern[str], Any]:
-    """``body`` compiled with ``flags``, and its parse tree when ``read`` (else None). A regex
-    compiled from the tree matches the same but has no ``.pattern`` text."""
-    if read and _parse_regex is not None:
-        tree = _parse_regex(body, flags)
-        try:
-            return _compile_tree(tree, flags), tree
-        except Exception:  # the private compiler changed (or the pattern is bad): compile anew
-            return re.compile(body, flags), tree
-    return re.compile(body, flags), None
 
 
 def _alternation(
     patterns: list[str], *, case: bool, key: str, read: bool = False
 ) -> tuple[_Pattern, _Ways]:
     """The patterns as one word-bounded alternation, and (when ``read``) what its matches
-    contain."""
+    contain. ``ConfigError`` when a pattern is not a valid regular expression."""
     body = "|".join(f"(?:{p})" for p in patterns)
     # Whole words only; not inside a hashtag, mention or cashtag ("#economy", "$CPI").
     body = rf"(?<![\w#@$])(?:{body})(?![\w])"
     flags = 0 if case else re.IGNORECASE
     unescaped = _ESCAPE.sub("", body)
     caseless = not case and "(?-i" not in body and unescaped == unescaped.lower()
+    tree = None
     try:
-        compiled, tree = _compile(body, 0 if caseless else flags, read=read)
+        if _parse_regex is None:
+            re.compile(body, flags)
+        else:
+            tree = _parse_regex(body, 0)
+            _check_lookbehinds(tree)
     except re.error as exc:
         raise ConfigError(f"bad pattern: {exc}", key=key) from exc
-    pattern = _Pattern(body, flags, None if caseless else compiled, compiled if caseless else None)
-    return pattern, _find_ways(tree)
+    pattern = _Pattern(body, flags, caseless=caseless, tree=tree, key=key)
+    return pattern, _find_ways(tree) if read else _ANYTHING
+
+
+def _check_lookbehinds(items: Any) -> None:
+    """Raise ``re.error`` as compiling would: the parser accepts a look-behind of variable
+    width, the compiler does not."""
+    for op, av in getattr(items, "data", items):
+        name = op.name
+        if name in ("ASSERT", "ASSERT_NOT"):
+            direction, body = av
+            if direction < 0:
+                low, high = body.getwidth()
+                if low != high:
+                    raise re.error("look-behind requires fixed-width pattern")
+            _check_lookbehinds(body)
+        elif name == "BRANCH":
+            for branch in av[1]:
+                _check_lookbehinds(branch)
+        elif name == "SUBPATTERN":
+            _check_lookbehinds(av[3])
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            _check_lookbehinds(av[2])
+        elif name == "ATOMIC_GROUP":
+            _check_lookbehinds(av)
+        elif name == "GROUPREF_EXISTS":
+            for branch in av[1:]:
+                if branch is not None:
+                    _check_lookbehinds(branch)
 
 
 def _strings(value: Any, key: str) -> list[str]:
