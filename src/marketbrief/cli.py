@@ -6,7 +6,9 @@ to stderr. Exit status: 0 ok, 1 something failed (reported), 2 a usage error.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -79,9 +81,23 @@ def main_options(
         str | None,
         typer.Option(help="Database URL (MARKETBRIEF_DATABASE_URL).", show_default=False),
     ] = None,
+    log_level: Annotated[
+        str,
+        typer.Option(help="Log to stderr from this level: debug, info, warning, error."),
+    ] = "warning",
 ) -> None:
     State.flags = {"home": home, "database_url": database_url}
     State.config = config
+    level = logging.getLevelName(log_level.upper())
+    if not isinstance(level, int):
+        fail(f"--log-level: not a level: {log_level!r}", 2)
+    # Our events at the level asked for; libraries (alembic, httpx…) only when they warn.
+    logging.basicConfig(
+        level=logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    logging.getLogger("marketbrief").setLevel(level)
 
 
 def settings(**overrides: Any) -> Settings:
@@ -380,7 +396,7 @@ def run(
 ) -> None:
     """The main job: poll due sources, analyse, group stories, deliver due briefings."""
     failed = False
-    with facade() as brief:
+    with facade() as brief, contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends --forever
         while True:
             with progress_bar(not as_json) as progress:
                 report = brief.run(force=force, progress=progress)

@@ -9,6 +9,7 @@ it from ``Settings``.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
@@ -57,6 +58,15 @@ if TYPE_CHECKING:
     from marketbrief.store import SqlStore
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
+log = logging.getLogger("marketbrief")
+
+
+def log_event(level: int, event: str, **fields: object) -> None:
+    """One log line: a stable event name, then ``key=value`` fields (grep- and parse-friendly)."""
+    if log.isEnabledFor(level):
+        log.log(level, "%s %s", event, " ".join(f"{k}={v!r}" for k, v in fields.items()))
+
+
 STORY_WINDOW = timedelta(days=30)  # articles published this recently are regrouped each run
 
 
@@ -255,6 +265,17 @@ class MarketBrief:
             note = f"permanently redirected to {outcome.source.url}, which is already a source"
             outcome = replace(outcome, source=replace(outcome.source, url=old.url, last_error=note))
             self.store.save_source_state(outcome.source)
+        source = outcome.source
+        if outcome.error is not None:
+            log_event(
+                logging.WARNING,
+                "source.failed",
+                source_id=source.id,
+                url=source.url,
+                error=str(outcome.error),
+                error_count=source.error_count,
+                next_poll_at=source.next_poll_at,
+            )
         item_errors = [str(e) for e in outcome.item_errors]
         new = 0
         for document in outcome.documents:
@@ -267,6 +288,18 @@ class MarketBrief:
             if is_new:
                 self.store.save_analysis(replace(analysis, article=stored))
                 new += 1
+                log_event(logging.DEBUG, "article.stored", article_id=stored.id, url=stored.url)
+        for item_error in item_errors:
+            log_event(logging.WARNING, "item.failed", source_id=source.id, error=item_error)
+        log_event(
+            logging.INFO,
+            "source.polled",
+            source_id=source.id,
+            url=source.url,
+            status=source.status.value,
+            new_articles=new,
+            not_modified=outcome.not_modified,
+        )
         return SourceReport(
             source=outcome.source,
             new_articles=new,

@@ -5,9 +5,12 @@ Sample feeds and pages below are written for these tests, not real news.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from conftest import Exchange, LoopbackServer
 from marketbrief.core import make_marketbrief
@@ -90,8 +93,9 @@ def test_poll_stores_articles_then_uses_conditional_get(
 
 
 def test_a_broken_source_backs_off_and_the_others_carry_on(
-    server: LoopbackServer, make_settings: Callable[..., Settings]
+    server: LoopbackServer, make_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="marketbrief")
     serve_pages(server, ["ok"])
     server.answer(
         "/good.xml",
@@ -121,6 +125,10 @@ def test_a_broken_source_backs_off_and_the_others_carry_on(
         assert good.new_articles + dup.new_articles == 1  # the same feed twice: stored once
         assert len(good.item_errors) == 1 and "404" in good.item_errors[0]
         assert broken.error is not None and "not a feed" in broken.error
+        logged = [r.getMessage() for r in caplog.records]
+        assert any(
+            line.startswith("source.failed") and server.url("/html.xml") in line for line in logged
+        )
         assert gone.error is not None
 
         sources = {s.id: s for s in brief.list_sources()}
