@@ -445,18 +445,24 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
 )
 
 
-def _first_chars(pattern: str) -> frozenset[str] | None:
-    """The characters a match of ``pattern`` can begin with; None when any could.
+def _compile_rule(pattern: str) -> tuple[re.Pattern[str], frozenset[str] | None]:
+    """The rule compiled to match where no word goes on before it, and the characters a match
+    can begin with (None when any could).
 
-    Read from the parse tree of the ``re`` module (a private API, so any surprise gives None:
-    the rule is then tried everywhere, which is slower but still correct).
+    Both come from one parse tree of the ``re`` module (a private API, so any surprise falls
+    back on ``re.compile`` and None: the rule is then tried everywhere, slower but correct).
     """
+    body = f"(?<![\\w'’])(?:{pattern})"
     try:
-        tree = importlib.import_module("re._parser").parse(pattern)
-        chars, _ = _first_of(list(tree))
+        tree = importlib.import_module("re._parser").parse(body)
+        compiled: re.Pattern[str] = importlib.import_module("re._compiler").compile(tree)
     except Exception:  # a changed private API must not break tagging
-        return None
-    return None if chars is None else frozenset(chars)
+        return re.compile(body), None
+    try:
+        chars, _ = _first_of(list(tree))
+    except Exception:
+        return compiled, None
+    return compiled, None if chars is None else frozenset(chars)
 
 
 def _first_of(items: list[tuple[Any, Any]]) -> tuple[set[str] | None, bool]:
@@ -512,10 +518,11 @@ def _first_of_item(name: str, av: Any) -> tuple[set[str] | None, bool]:
     return None, False
 
 
+_COMPILED_RULES: Final = tuple((name, *_compile_rule(pattern)) for name, pattern in _RULES)
 _COMPILED: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
-    (name, re.compile(f"(?<![\\w'’])(?:{pattern})")) for name, pattern in _RULES
+    (name, compiled) for name, compiled, _ in _COMPILED_RULES
 )
-_FIRSTS: Final = tuple(_first_chars(pattern) for _, pattern in _RULES)
+_FIRSTS: Final = tuple(first for _, _, first in _COMPILED_RULES)
 _START_CHARS: Final = "abcdefghijklmnopqrstuvwxyz0123456789'’"
 # For each character a candidate can start with, the rules that can start there, in order. (A
 # combined "does any rule match here" alternation per character was tried as a quick reject: it
