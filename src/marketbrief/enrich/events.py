@@ -295,9 +295,9 @@ _NUMBER_SETTINGS = frozenset(
 # other character, matching an ASCII letter in any case means being that letter, which lower-case
 # keeps in place. A sentence with one of them is searched with every rule.
 
-_CASE_TWINS = ("\u0130", "\u0131", "\u017f", "\u212a")
+_CASE_TWIN = re.compile("[\u0130\u0131\u017f\u212a]")
 _MAX_STRINGS = 64  # most strings an exact set may hold before it is cut into requirements
-_MAX_WAYS = 512  # most alternatives a requirement may list before they are merged into one
+_MAX_WAYS = 128  # most alternatives a requirement may list before they are merged into one
 _STRONG = 2  # strings this long are rare enough in a sentence to be worth looking for
 
 # "Every match contains, for one of the ways, one string of each set"; ``((),)``: nothing known.
@@ -366,21 +366,29 @@ def _merge(ways: _Ways) -> _Ways:
 def _either(options: list[_Ways]) -> _Ways:
     if any(not all(option) for option in options):  # one option is unconstrained
         return _ANYTHING
-    ways = tuple(way for option in options for way in option)
+    # Too many ways: the options with the most are merged first, each into one.
+    merged = list(options)
+    for index in sorted(range(len(merged)), key=lambda i: -len(merged[i])):
+        if sum(map(len, merged)) <= _MAX_WAYS:
+            break
+        merged[index] = _merge(merged[index])
+    ways = tuple(way for option in merged for way in option)
     return _merge(ways) if len(ways) > _MAX_WAYS else ways
 
 
 def _both(left: _Ways, right: _Ways) -> _Ways:
+    """Both requirements: every pairing of their ways (the longer list merged first when the
+    pairings would be too many)."""
+    if len(left) < len(right):
+        left, right = right, left
+    if len(left) * len(right) > _MAX_WAYS:
+        left = _merge(left)
+    if len(left) * len(right) > _MAX_WAYS:
+        right = _merge(right)
     if right == _ANYTHING:
         return left
     if left == _ANYTHING:
         return right
-    if len(left) * len(right) > _MAX_WAYS:
-        left, right = _merge(left), _merge(right)
-        if right == _ANYTHING:
-            return left
-        if left == _ANYTHING:
-            return right
     return tuple(a + b for a in left for b in right)
 
 
@@ -562,7 +570,7 @@ def _match_sentence(
     if (
         rules.prefilter is not None
         and text.lowered is not None
-        and not any(twin in sentence for twin in _CASE_TWINS)
+        and (sentence.isascii() or _CASE_TWIN.search(sentence) is None)
     ):
         indexes = sorted(rules.prefilter.rules_for(text.lowered))
     for index in indexes:
