@@ -196,6 +196,8 @@ def _add_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) 
         spans.append((start, end))
 
 
+# Events, sentiment and the summary each ask about the same sentences of a text.
+@lru_cache(maxsize=4096)
 def is_boilerplate(sentence: str) -> bool:
     """Whether a sentence or line is site chrome rather than article prose."""
     stripped = sentence.strip()
@@ -207,6 +209,7 @@ def is_boilerplate(sentence: str) -> bool:
 _SENTENCE_END = (".", "!", "?", '"', "”", "…", "。", "！", "？", "」")
 
 
+@lru_cache(maxsize=64)
 def find_chrome_start(text: str) -> int:
     """Offset where trailing site chrome begins (``len(text)`` when there is none).
 
