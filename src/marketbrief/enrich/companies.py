@@ -228,6 +228,7 @@ _CONTEXT_WINDOW = 300
 # Rank (SEC list order, ≈ size) under which a bare ticker is taken without other evidence.
 _BARE_RANK = 1000
 _NEXT_CAPITALISED = re.compile(r" [A-Z][a-z]")
+_AMOUNT_BEFORE = re.compile(r"\d[\d,.]*\s*(?:%|[KkMmBb]n?)?\s$")
 
 
 def find_mentions(text: str, kb: KnowledgeBase, *, title: str | None = None) -> tuple[Mention, ...]:
@@ -334,12 +335,24 @@ def _case_ok(plain: str, hit: Hit) -> bool:
             surface.kind is SurfaceKind.COMPANY
             and len(found) >= 3
             and found == surface.text.capitalize()
-            and _LEGAL_AFTER.match(plain, hit.end) is not None
+            and (
+                _LEGAL_AFTER.match(plain, hit.end) is not None
+                or _cue(plain, hit.start, hit.end) == "strong"  # "Aaon Q4 EPS"
+            )
         )
     if surface.kind is SurfaceKind.THEME:
         return True
-    # A company name: a proper noun, so capitalised as written or at least at its start.
-    return found == normalize_marks(surface.text) or found[0].isupper() or found[0].isdigit()
+    # A company name: a proper noun, so capitalised as written or at least at its start, and
+    # no word the name capitalises written in lower case ("Best buy" is a phrase).
+    written = normalize_marks(surface.text)
+    if found == written:
+        return True
+    if not (found[0].isupper() or found[0].isdigit()):
+        return False
+    return " " not in found or not any(
+        w[:1].isupper() and f[:1].islower()
+        for f, w in zip(found.split(" "), written.split(" "), strict=False)
+    )
 
 
 def _choose(
@@ -376,6 +389,8 @@ def _applies(
         return True
     if surface.unless and _neighbour_words(folded, start, end) & surface.unless:
         return False
+    if surface.ambiguity is not None and _AMOUNT_BEFORE.search(text, max(0, start - 16), start):
+        return False  # "$75 Target", "3 Apple": an amount makes the word a noun, not a name
     if surface.guarded and _inside_longer_name(
         text, start, end, surface.ambiguity is not None or surface.strength == 2
     ):
@@ -391,6 +406,10 @@ def _applies(
         return False
     level = surface.ambiguity
     if level is None or confirmed:
+        return True
+    if level is Ambiguity.NAME and alias is not None and alias.context:
+        # The alias's own domain words are the cue that tells this name from the other one
+        # ("Acadia" near "FDA" is the drugmaker, not the national park).
         return True
     cue = _cue(text, start, end)
     if cue == "strong":
@@ -502,8 +521,21 @@ _FREE_BEFORE = frozenset(
         "Over",
         "Including",
         "Against",
+        # Headline verbs of analyst notes: "Downgrades Apple", "Reiterates Buy On Nike".
+        "Upgrades",
+        "Downgrades",
+        "Maintains",
+        "Reiterates",
+        "Initiates",
+        "Resumes",
+        "Prefers",
+        "Vs",
+        "Vs.",
+        "Versus",
     ]
 )
+# Capitalised words that may follow a name in a headline without being part of it.
+_FREE_AFTER = frozenset(["And", "Or", "Vs", "Vs.", "Versus", "In", "On", "At", "For", "As"])
 _CAPITALISED_BEFORE = re.compile(r"(?:^|[\s(])([A-Z][\w.&'-]*) $")
 _CAPITALISED_AFTER = re.compile(r"(?: |-)([A-Z][\w&'-]*)")
 
@@ -522,7 +554,11 @@ def _inside_longer_name(text: str, start: int, end: int, check_after: bool) -> b
     after = _CAPITALISED_AFTER.match(text, end) if check_after else None
     if after:
         word = after.group(1).lower().rstrip(".,")
-        return word not in _STRONG_AFTER and word not in _WEAK_AFTER
+        return (
+            word not in _STRONG_AFTER
+            and word not in _WEAK_AFTER
+            and after.group(1) not in _FREE_AFTER
+        )
     return False
 
 
@@ -696,8 +732,9 @@ def _bare_tickers(
 ) -> list[Mention]:
     """Tickers written bare in running text ("AMD", "AAL rose 0.5%").
 
-    Taken for larger companies, and for any company the text names elsewhere; never for
-    common abbreviations (``acronyms.txt``) or in a text written in capitals.
+    Taken for larger companies, for any company the text names elsewhere, and for others when
+    the words around say "company" (``_ticker_cued``); never for common abbreviations
+    (``acronyms.txt``) or in a text written in capitals.
     """
     letters = list(filter(str.isalpha, text))
     if letters and sum(map(str.isupper, letters)) > 0.5 * len(letters):
@@ -706,13 +743,15 @@ def _bare_tickers(
     found = []
     for m in _BARE.finditer(text):
         symbol = m.group(1)
-        if len(symbol) < 3 or symbol in kb.acronyms:
+        if symbol in kb.acronyms:
             continue
         company = kb.companies.get(symbol)
         if company is None or company.is_etf:
             continue
         large = company.sp500 or (company.rank or 10**6) <= _BARE_RANK
-        if not (large or symbol in strong):
+        if (len(symbol) < 3 or not (large or symbol in strong)) and not _ticker_cued(
+            text, m.start(), m.end(), len(symbol) >= 3
+        ):
             continue
         if any(m.start() < b and a < m.end() for a, b in taken):
             continue
@@ -720,6 +759,29 @@ def _bare_tickers(
             continue  # "RBC Capital Markets": the letters start another name
         found.append(Mention(m.start(), m.end(), MentionKind.TICKER, ticker=symbol, how="bare"))
     return found
+
+
+# Words right before a bare ticker that make it one: an analyst note's verb ("Upgrades AAP").
+_TICKER_BEFORE = frozenset(["upgrades", "downgrades", "maintains", "reiterates", "initiates"])
+
+
+def _ticker_cued(text: str, start: int, end: int, long: bool) -> bool:
+    """Whether the words around a bare ticker of a small company (or of two letters) say so.
+
+    Two letters ("AB") count only after an analyst's verb or "shares of"; three or more also
+    before a company word ("AAP shares", "ABX Upgraded") or opening a headline with a company
+    verb ("AAOI Cuts Q1 Guidance").
+    """
+    head = text[max(0, start - 40) : start]
+    before = _WORD.findall(head)
+    if before and head.rstrip()[-1:].isalnum():
+        pair = " ".join(w.lower() for w in before[-2:])
+        if before[-1].lower() in _TICKER_BEFORE or pair in _PAIR_BEFORE:
+            return True
+    if not long:
+        return False
+    cue = _cue(text, start, end)
+    return cue == "strong" or (cue == "weak" and _line_start(text, start))
 
 
 # First words that do not stand for a company on their own even after it has been named.
