@@ -359,3 +359,25 @@ def test_committed_company_table_is_what_the_script_builds(tmp_path: Path) -> No
     out = tmp_path / "companies.csv"
     assert module.main(["--kb", str(KB_SOURCE), "--out", str(out)]) == 0
     assert out.read_text("utf-8") == DATA.joinpath("companies.csv").read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "words"),
+    [
+        ("# mine\nalias,ticker,kind,why\nFoo,AAPL,brand,ok\nBar,ZZZZZZ,brand,none\n", 4, "ZZZZZZ"),
+        ("alias,ticker,kind,why\n# a comment\n\nFoo,AAPL,cousin,no such kind\n", 4, "cousin"),
+        ("alias,ticker,kind,why\nFoo,AAPL,brand,a why, with a comma\n", 2, "more cells"),
+        ("alias,ticker,kind,why\nFoo,AAPL,brand,fine\n,MSFT,brand,no alias\n", 3, "empty"),
+        ("# header missing\nname,symbol\nFoo,AAPL\n", 2, "missing columns"),
+    ],
+)
+def test_a_broken_aliases_file_names_its_line(
+    tmp_path: Path, body: str, line: int, words: str
+) -> None:
+    broken = tmp_path / "mine.csv"
+    broken.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_kb(broken)
+    assert error.value.key == str(broken.resolve())
+    assert f"line {line}:" in str(error.value)
+    assert words in str(error.value)

@@ -354,11 +354,19 @@ def _load_default() -> KnowledgeBase:
 def _load_with_extra(path: Path, stamp: tuple[int, int]) -> KnowledgeBase:
     del stamp  # part of the cache key only: a changed file is read again
     try:
-        extra = tuple(_read_aliases(path.read_text(encoding="utf-8"), str(path)))
-        return _build(extra_aliases=extra)
+        numbered = tuple(_read_alias_rows(path.read_text(encoding="utf-8"), str(path)))
+        companies = _load_default().companies
+        for line, alias in numbered:
+            if alias.ticker and alias.ticker not in companies:
+                raise InvalidInputError(
+                    f"line {line}: unknown ticker {alias.ticker!r} for {alias.alias!r}",
+                    key=str(path),
+                )
+        return _build(extra_aliases=tuple(alias for _, alias in numbered))
     except (InvalidInputError, UnicodeDecodeError, csv.Error) as exc:
-        # The operator's file is configuration: say which file cannot work, and why.
-        raise ConfigError(f"aliases file cannot be used: {exc}", key=str(path)) from exc
+        # The operator's file is configuration: say which file (and line) cannot work, and why.
+        reason = exc.message if isinstance(exc, InvalidInputError) else str(exc)
+        raise ConfigError(f"aliases file cannot be used: {reason}", key=str(path)) from exc
 
 
 def load_kb(extra: Path | None = None) -> KnowledgeBase:
@@ -368,7 +376,8 @@ def load_kb(extra: Path | None = None) -> KnowledgeBase:
     context); its rows add aliases or replace every packaged row of the same alias (compared
     case-insensitively); a row with an empty ticker stops that alias, or that company name,
     from linking at all. The result is cached per file version: call it freely. A file that
-    cannot be read or names unknown tickers or kinds raises ``ConfigError`` keyed by its path.
+    cannot be read or names unknown tickers or kinds raises ``ConfigError`` keyed by its path,
+    its message naming the line.
     """
     if extra is None:
         return _load_default()
@@ -385,13 +394,33 @@ def _data_text(name: str) -> str:
 
 def _rows(text: str, source: str, required: Iterable[str]) -> Iterator[dict[str, str]]:
     """The rows of a curated CSV file; lines starting with ``#`` are comments."""
-    lines = [line for line in text.splitlines() if not line.startswith("#")]
-    reader = csv.DictReader(lines)
+    for _, row in _numbered_rows(text, source, required):
+        yield row
+
+
+def _numbered_rows(
+    text: str, source: str, required: Iterable[str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows of a curated CSV file, each with the line number it ends on."""
+    # Comments become blank lines (which the reader skips) so that line numbers stay true;
+    # those before the header are counted and dropped (the header must be the first row).
+    lines = ["" if line.startswith("#") else line for line in text.splitlines()]
+    skipped = 0
+    while skipped < len(lines) and not lines[skipped].strip():
+        skipped += 1
+    reader = csv.DictReader(lines[skipped:])
     missing = set(required) - set(reader.fieldnames or ())
     if missing:
-        raise InvalidInputError(f"missing columns: {', '.join(sorted(missing))}", key=source)
+        raise InvalidInputError(
+            f"line {skipped + 1}: missing columns: {', '.join(sorted(missing))}", key=source
+        )
     for row in reader:
-        yield {k: (v or "").strip() for k, v in row.items() if k is not None}
+        line = skipped + reader.line_num
+        if None in row:
+            raise InvalidInputError(
+                f"line {line}: more cells than columns (quote a why with commas)", key=source
+            )
+        yield line, {k: (v or "").strip() for k, v in row.items() if k is not None}
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -450,16 +479,27 @@ def _read_companies(text: str) -> dict[str, Company]:
 
 
 def _read_aliases(text: str, source: str) -> Iterator[Alias]:
-    for row in _rows(text, source, ("alias", "ticker", "kind", "why")):
+    for _, alias in _read_alias_rows(text, source):
+        yield alias
+
+
+def _read_alias_rows(text: str, source: str) -> Iterator[tuple[int, Alias]]:
+    """Each alias of an aliases file with its line number; a row that cannot be one raises."""
+    for line, row in _numbered_rows(text, source, ("alias", "ticker", "kind", "why")):
+        if not row["alias"]:
+            raise InvalidInputError(f"line {line}: the alias is empty", key=source)
         try:
             kind = AliasKind(row["kind"] or "name")
         except ValueError:
+            known = ", ".join(k.value for k in AliasKind)
             raise InvalidInputError(
-                f"unknown alias kind {row['kind']!r} for {row['alias']!r}", key=source
+                f"line {line}: unknown alias kind {row['kind']!r} for {row['alias']!r} "
+                f"(one of {known})",
+                key=source,
             ) from None
         context = tuple(w.strip().lower() for w in row.get("context", "").split("|") if w.strip())
         ticker = normalize_ticker(row["ticker"]) if row["ticker"] else ""
-        yield Alias(row["alias"], ticker, kind, row["why"], context)
+        yield line, Alias(row["alias"], ticker, kind, row["why"], context)
 
 
 def _read_themes(text: str) -> Iterator[Theme]:
