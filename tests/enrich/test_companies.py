@@ -4,6 +4,7 @@ that always point at their text (Hypothesis), and a floor on the shared ticker d
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -13,6 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import marketbrief.enrich.companies as companies_module
+import marketbrief.enrich.kb as kb_module
 from marketbrief.enrich.companies import find_mentions, link_companies
 from marketbrief.enrich.entities import find_entities
 from marketbrief.enrich.kb import KnowledgeBase, load_kb
@@ -291,6 +294,25 @@ def test_spans_are_in_bounds_and_match_their_text(text: str, title: str | None) 
         previous_end = entity.span.end
     for mention in find_mentions(text, kb):
         assert 0 <= mention.start < mention.end <= len(text)
+
+
+@functools.cache
+def rebuilt_kb() -> KnowledgeBase:
+    # A second knowledge base built from the same files (not the cached one).
+    return kb_module._build(extra_aliases=())
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=TEXTS, title=st.one_of(st.none(), TEXTS))
+def test_the_same_text_gives_the_same_links(text: str, title: str | None) -> None:
+    kb = load_kb()
+    first = link_companies(text, kb, title=title), find_entities(text, kb)
+    # The mentions of recent texts are remembered: forget them so the work is done again.
+    companies_module._find_mentions.cache_clear()
+    again = link_companies(text, kb, title=title), find_entities(text, kb)
+    companies_module._find_mentions.cache_clear()
+    rebuilt = link_companies(text, rebuilt_kb(), title=title), find_entities(text, rebuilt_kb())
+    assert first == again == rebuilt
 
 
 # ── a floor on the shared ticker data ────────────────────────────────────────────────────────
