@@ -963,7 +963,7 @@ class SqlStore:
         return row
 
     def get_reader(self, key: int | str) -> Reader:
-        """The reader with this id or email; ``InvalidInputError`` when there is none."""
+        """The reader with this id or email; ``NotFoundError`` when there is none."""
         with self._transaction(str(key)) as conn:
             return _reader_from_row(self._reader_row(conn, key))
 
