@@ -73,15 +73,21 @@ class Mention:
 # ── ticker forms ─────────────────────────────────────────────────────────────────────────────
 
 _SYMBOL = r"[A-Z]{1,5}(?:[.\-/][A-Z])?"
-_CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,5}(?:[.\-][A-Za-z])?)(?![\w$])")
+# The lookbehinds sit after the first character they guard (and look one character further
+# back) so that the pattern starts with a literal or a character class: the regex engine then
+# skips ahead to candidates instead of trying every position. The matches are the same.
+_CASHTAG = re.compile(r"\$(?<![\w$]\$)([A-Za-z]{1,5}(?:[.\-][A-Za-z])?)(?![\w$])")
 _EXCHANGE = re.compile(
     r"\b(?:NYSE(?:\s+(?:American|Arca|MKT))?|NASDAQ(?:GS|GM|CM)?|Nasdaq(?:GS|GM|CM)?|AMEX|"
     r"Cboe(?:\s+BZX)?|CBOE|BATS|NYSEAMERICAN|NYSEARCA)\s*:\s*(" + _SYMBOL + r")(?![\w-])"
 )
-_RIC = re.compile(r"(?<![\w.$])([A-Z][A-Z0-9]{0,4})\.(?:N|O|OQ|A|K|P)(?![\w.])")
+_RIC = re.compile(r"([A-Z](?<![\w.$][A-Z])[A-Z0-9]{0,4})\.(?:N|O|OQ|A|K|P)(?![\w.])")
+# Cheap tests that tell a text holds no exchange prefix or Reuters code at all.
+_RIC_HINT = re.compile(r"\.[NOAKP]")
+_EXCHANGE_WORDS = ("NYSE", "NASDAQ", "Nasdaq", "AMEX", "Cboe", "CBOE", "BATS")
 _RIC_BRACKETED = re.compile(r"<([A-Z][A-Z0-9]{0,4})\.(?:N|O|OQ|A|K|P)>")
 _PARENS = re.compile(r"\((" + _SYMBOL + r"(?:\s*,\s*" + _SYMBOL + r")*)\)")
-_BARE = re.compile(r"(?<![\w$&./(-])(?<!\w')([A-Z]{2,5})(?![\w&'-]|\.[A-Za-z])")
+_BARE = re.compile(r"([A-Z](?<![\w$&./(-][A-Z])(?<!\w'[A-Z])[A-Z]{1,4})(?![\w&'-]|\.[A-Za-z])")
 # What may stand between a company name and its own ticker: "Apple Inc. AAPL", "Apple (AAPL".
 _AFTER_NAME = re.compile(
     r"[\s,]*(?:inc\.?|corp\.?|co\.?|ltd\.?|plc)?[\s,]*[(\[]?\s*(" + _SYMBOL + r")\b", re.I
@@ -670,15 +676,18 @@ def _ticker_mentions(text: str, kb: KnowledgeBase) -> list[Mention]:
                 start, end, MentionKind.TICKER, ticker=ticker, alias=former, how=how
             )
 
-    for m in _CASHTAG.finditer(text):
-        add(m.start(), m.end(), m.group(1), "cashtag")
-    for m in _EXCHANGE.finditer(text):
-        add(m.start(1), m.end(1), m.group(1), "exchange")
-    for m in _RIC_BRACKETED.finditer(text):
-        add(m.start(1), m.end(0) - 1, m.group(1), "Reuters code")
-    for m in _RIC.finditer(text):
-        if len(m.group(1)) >= 2:
-            add(m.start(), m.end(), m.group(1), "Reuters code")
+    if "$" in text:
+        for m in _CASHTAG.finditer(text):
+            add(m.start(), m.end(), m.group(1), "cashtag")
+    if ":" in text and any(word in text for word in _EXCHANGE_WORDS):
+        for m in _EXCHANGE.finditer(text):
+            add(m.start(1), m.end(1), m.group(1), "exchange")
+    if _RIC_HINT.search(text) is not None:
+        for m in _RIC_BRACKETED.finditer(text):
+            add(m.start(1), m.end(0) - 1, m.group(1), "Reuters code")
+        for m in _RIC.finditer(text):
+            if len(m.group(1)) >= 2:
+                add(m.start(), m.end(), m.group(1), "Reuters code")
     for m in _PARENS.finditer(text):
         if _defines_acronym(text, m.start(), m.group(1)):
             continue  # "Allied Pilots Association (APA)" spells out an abbreviation
@@ -736,12 +745,12 @@ def _bare_tickers(
     the words around say "company" (``_ticker_cued``); never for common abbreviations
     (``acronyms.txt``) or in a text written in capitals.
     """
-    letters = list(filter(str.isalpha, text))
-    if letters and sum(map(str.isupper, letters)) > 0.5 * len(letters):
+    matches = list(_BARE.finditer(text))
+    if not matches or _is_shouted(text):
         return []  # a shouted text: every word looks like a ticker
     taken = [(m.start, m.end) for m in mentions]
     found = []
-    for m in _BARE.finditer(text):
+    for m in matches:
         symbol = m.group(1)
         if symbol in kb.acronyms:
             continue
@@ -759,6 +768,24 @@ def _bare_tickers(
             continue  # "RBC Capital Markets": the letters start another name
         found.append(Mention(m.start(), m.end(), MentionKind.TICKER, ticker=symbol, how="bare"))
     return found
+
+
+_ASCII_LETTERS = bytes(range(65, 91)) + bytes(range(97, 123))
+_ASCII_UPPER = bytes(range(65, 91))
+
+
+def _is_shouted(text: str) -> bool:
+    """Whether more than half of the letters in ``text`` are capitals."""
+    if text.isascii():
+        # Counted in C: what deleting the letters (or the capitals) takes off the length.
+        raw = text.encode("ascii")
+        letters = len(raw) - len(raw.translate(None, _ASCII_LETTERS))
+        upper = len(raw) - len(raw.translate(None, _ASCII_UPPER))
+    else:
+        chars = list(filter(str.isalpha, text))
+        letters = len(chars)
+        upper = sum(map(str.isupper, chars))
+    return letters > 0 and upper > 0.5 * letters
 
 
 # Words right before a bare ticker that make it one: an analyst note's verb ("Upgrades AAP").
