@@ -33,7 +33,6 @@ from marketbrief.enrich.kb import (
     AliasKind,
     Ambiguity,
     Company,
-    Hit,
     KnowledgeBase,
     Surface,
     SurfaceKind,
@@ -287,9 +286,13 @@ def _resolve(text: str, kb: KnowledgeBase, confirmed: frozenset[str]) -> tuple[M
         strong.update(s.ticker for s in surfaces if s.ticker and _is_strong(s))
     folded = normalize_marks(text).lower()
     mentions: list[Mention] = list(tickers)
-    taken = [(m.start, m.end) for m in tickers]
+    # One byte a character, set where a mention is taken: an overlap test is one find().
+    taken = bytearray(len(text))
+    for m in tickers:
+        taken[m.start : m.end] = b"\x01" * (m.end - m.start)
+    strong_now = frozenset(strong)
     for start, end, surfaces in groups:
-        if any(start < b and a < end for a, b in taken):
+        if taken.find(1, start, end) >= 0:
             continue
         if (
             text[start - 1 : start] == "("
@@ -297,10 +300,10 @@ def _resolve(text: str, kb: KnowledgeBase, confirmed: frozenset[str]) -> tuple[M
             and _defines_acronym(text, start - 1, text[start:end])
         ):
             continue  # "Allied Pilots Association (APA)" is not APA Corp
-        chosen = _choose(text, folded, start, end, surfaces, frozenset(strong))
+        chosen = _choose(text, folded, start, end, surfaces, strong_now)
         if not chosen:
             continue
-        taken.append((start, end))
+        taken[start:end] = b"\x01" * (end - start)
         mentions.extend(_to_mention(start, end, s, kb) for s in chosen)
     mentions.extend(_tickers_after_names(text, kb, mentions))
     strong.update(m.ticker for m in mentions if m.ticker and not m.indirect)
@@ -309,28 +312,34 @@ def _resolve(text: str, kb: KnowledgeBase, confirmed: frozenset[str]) -> tuple[M
     return tuple(sorted(mentions, key=lambda m: (m.start, m.end, m.ticker or "")))
 
 
-def _candidate_groups(text: str, kb: KnowledgeBase) -> list[tuple[int, int, list[Surface]]]:
+# A text is scanned for the article and again as the title's context (``link_companies``):
+# the second time is free. (The knowledge base hashes by identity and never changes.)
+@functools.lru_cache(maxsize=8)
+def _candidate_groups(
+    text: str, kb: KnowledgeBase
+) -> tuple[tuple[int, int, tuple[Surface, ...]], ...]:
     """Case-checked candidates grouped by span, longest first, overlaps removed."""
     plain = normalize_marks(text)
     by_span: dict[tuple[int, int], list[Surface]] = {}
-    for hit in kb.scan(text):
-        if _case_ok(plain, hit):
-            by_span.setdefault((hit.start, hit.end), []).append(hit.surface)
+    for start, end, found in kb.scan_spans(text):
+        for surface in found:
+            if _case_ok(plain, start, end, surface):
+                by_span.setdefault((start, end), []).append(surface)
     ordered = sorted(by_span.items(), key=lambda item: (item[0][0] - item[0][1], item[0][0]))
-    groups: list[tuple[int, int, list[Surface]]] = []
-    taken: list[tuple[int, int]] = []
+    groups: list[tuple[int, int, tuple[Surface, ...]]] = []
+    # One byte a character, set where a longer span is taken: an overlap test is one find().
+    taken = bytearray(len(text))
     for (start, end), surfaces in ordered:
-        if any(start < b and a < end for a, b in taken):
+        if taken.find(1, start, end) >= 0:
             continue
-        taken.append((start, end))
-        groups.append((start, end, surfaces))
+        taken[start:end] = b"\x01" * (end - start)
+        groups.append((start, end, tuple(surfaces)))
     groups.sort(key=lambda g: g[0])
-    return groups
+    return tuple(groups)
 
 
-def _case_ok(plain: str, hit: Hit) -> bool:
-    found = plain[hit.start : hit.end]
-    surface = hit.surface
+def _case_ok(plain: str, start: int, end: int, surface: Surface) -> bool:
+    found = plain[start:end]
     if surface.kind is SurfaceKind.BLOCK:
         return True
     if surface.exact_case:
@@ -342,8 +351,8 @@ def _case_ok(plain: str, hit: Hit) -> bool:
             and len(found) >= 3
             and found == surface.text.capitalize()
             and (
-                _LEGAL_AFTER.match(plain, hit.end) is not None
-                or _cue(plain, hit.start, hit.end) == "strong"  # "Aaon Q4 EPS"
+                _LEGAL_AFTER.match(plain, end) is not None
+                or _cue(plain, start, end) == "strong"  # "Aaon Q4 EPS"
             )
         )
     if surface.kind is SurfaceKind.THEME:
@@ -662,7 +671,8 @@ def _lookup_ticker(symbol: str, kb: KnowledgeBase) -> tuple[str, Alias | None] |
     return None
 
 
-def _ticker_mentions(text: str, kb: KnowledgeBase) -> list[Mention]:
+@functools.lru_cache(maxsize=8)  # asked twice for the same text, as _candidate_groups
+def _ticker_mentions(text: str, kb: KnowledgeBase) -> tuple[Mention, ...]:
     """Tickers written as tickers: cashtags, exchange prefixes, Reuters codes, parentheses."""
     found: dict[tuple[int, int], Mention] = {}
 
@@ -697,7 +707,7 @@ def _ticker_mentions(text: str, kb: KnowledgeBase) -> list[Mention]:
                 # One or two letters in parentheses are mostly abbreviations ("(AP)"); a
                 # company's own short ticker after its name is found by _tickers_after_names.
                 add(start, start + len(sym.group(0)), sym.group(0), "parenthesised", True)
-    return sorted(found.values(), key=lambda m: m.start)
+    return tuple(sorted(found.values(), key=lambda m: m.start))
 
 
 def _defines_acronym(text: str, paren: int, inside: str) -> bool:

@@ -209,6 +209,14 @@ class KnowledgeBase:
         """
         return _scan(self._automaton, self._surfaces, text)
 
+    def scan_spans(self, text: str) -> tuple[tuple[int, int, tuple[Surface, ...]], ...]:
+        """What ``scan`` finds, one ``(start, end, surfaces)`` per surface form found.
+
+        The same hits in the same order, without a ``Hit`` built for each: for callers that
+        go through every hit of long texts.
+        """
+        return _scan_spans(self._automaton, self._surfaces, text)
+
     def names_its_company(self, alias: Alias) -> bool:
         """Whether ``alias`` contains its company's own name ("Amazon Web Services")."""
         return (fold(alias.alias), alias.ticker) in self._self_naming
@@ -217,14 +225,39 @@ class KnowledgeBase:
 def _scan(
     automaton: Any, surfaces: Mapping[str, tuple[Surface, ...]], text: str
 ) -> tuple[Hit, ...]:
+    return tuple(
+        Hit(start, end, surface)
+        for start, end, found in _scan_spans(automaton, surfaces, text)
+        for surface in found
+    )
+
+
+def _scan_spans(
+    automaton: Any, surfaces: Mapping[str, tuple[Surface, ...]], text: str
+) -> tuple[tuple[int, int, tuple[Surface, ...]], ...]:
     folded = fold(text)
-    hits: list[Hit] = []
+    size = len(folded)
+    spans: list[tuple[int, int, tuple[Surface, ...]]] = []
+    # A hit starts and ends on a word boundary. "&" and "'" join words inside names ("AT&T",
+    # "Macy's"): a hit must not start after one. Written out inline: most keys the automaton
+    # reports sit inside a longer word, and this loop runs for every one of them.
     for last, key in automaton.iter(folded):
-        start = last - len(key) + 1
         end = last + 1
-        if _on_boundary(folded, start, end):
-            hits.extend(Hit(start, end, surface) for surface in surfaces[key])
-    return tuple(hits)
+        start = end - len(key)
+        if start > 0:
+            before = folded[start - 1]
+            if (
+                before.isalnum()
+                or before in "&_"
+                or (before == "'" and start > 1 and folded[start - 2].isalnum())
+            ):
+                continue
+        if end < size:
+            after = folded[end]
+            if after.isalnum() or after in "&_":
+                continue
+        spans.append((start, end, surfaces[key]))
+    return tuple(spans)
 
 
 def normalize_ticker(ticker: str) -> str:
@@ -265,19 +298,6 @@ def fold(text: str) -> str:
         return lowered
     # A few characters lower-case to two ("İ"); keep those as they are.
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-
-
-def _on_boundary(folded: str, start: int, end: int) -> bool:
-    before = folded[start - 1] if start > 0 else " "
-    after = folded[end] if end < len(folded) else " "
-    # "&" and "'" join words inside names ("AT&T", "Macy's"): a hit must not start after one.
-    if (
-        before.isalnum()
-        or before in "&_"
-        or (before == "'" and start > 1 and folded[start - 2].isalnum())
-    ):
-        return False
-    return not (after.isalnum() or after in "&_")
 
 
 # ── loading ──────────────────────────────────────────────────────────────────────────────────
