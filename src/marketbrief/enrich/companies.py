@@ -229,6 +229,8 @@ _LEGAL_AFTER = re.compile(
     r"\s*,?\s*(?:inc|corp|co|ltd|plc|llc|holdings|group|s\.a|n\.v|ag|se)\b\.?", re.I
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9.&'-]*")
+# The _WORD matches of four characters or more (a shorter word fails at each of its letters).
+_LONG_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.&'-]{3,}")
 _CONTEXT_WINDOW = 300
 # Rank (SEC list order, ≈ size) under which a bare ticker is taken without other evidence.
 _BARE_RANK = 1000
@@ -561,20 +563,19 @@ def _inside_longer_name(text: str, start: int, end: int, check_after: bool) -> b
     A capitalised word right after counts only when ``check_after``: a plain company name is
     often followed by words of its own longer name ("Estee Lauder Cos").
     """
-    if _title_case_line(text, start, end):
-        return False  # in a headline every word is capitalised: no evidence either way
     before = _CAPITALISED_BEFORE.search(text, max(0, start - 30), start)
     if before and before.group(1) not in _FREE_BEFORE:
-        return True
-    after = _CAPITALISED_AFTER.match(text, end) if check_after else None
-    if after:
-        word = after.group(1).lower().rstrip(".,")
-        return (
-            word not in _STRONG_AFTER
-            and word not in _WEAK_AFTER
+        found = True
+    else:
+        after = _CAPITALISED_AFTER.match(text, end) if check_after else None
+        found = after is not None and (
+            after.group(1).lower().rstrip(".,") not in _STRONG_AFTER
+            and after.group(1).lower().rstrip(".,") not in _WEAK_AFTER
             and after.group(1) not in _FREE_AFTER
         )
-    return False
+    # In a headline every word is capitalised: no evidence either way. (Asked last: it reads
+    # the whole line.)
+    return found and not _title_case_line(text, start, end)
 
 
 def _neighbour_words(folded: str, start: int, end: int) -> set[str]:
@@ -639,8 +640,10 @@ def _title_case_line(text: str, start: int, end: int) -> bool:
     """Whether the line around the mention is written in Title Case (a headline)."""
     lo = text.rfind("\n", 0, start) + 1
     hi = text.find("\n", end)
-    line = text[lo : hi if hi >= 0 else len(text)]
-    words = [w for w in _WORD.findall(line[: start - lo] + " " + line[end - lo :]) if len(w) >= 4]
+    # The words of four characters or more on the line, the mention left out.
+    words = _LONG_WORD.findall(text, lo, start) + _LONG_WORD.findall(
+        text, end, hi if hi >= 0 else len(text)
+    )
     if len(words) < 3:
         return True  # too short to tell: treat like a headline, ask for a cue
     capitals = sum(1 for w in words if w[0].isupper())
