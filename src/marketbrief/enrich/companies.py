@@ -229,8 +229,9 @@ _LEGAL_AFTER = re.compile(
     r"\s*,?\s*(?:inc|corp|co|ltd|plc|llc|holdings|group|s\.a|n\.v|ag|se)\b\.?", re.I
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9.&'-]*")
-# The _WORD matches of four characters or more (a shorter word fails at each of its letters).
-_LONG_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.&'-]{3,}")
+# The first letters of the _WORD matches of four characters or more (a shorter word fails at
+# each of its letters, so the matches are the same).
+_LONG_WORD_HEAD = re.compile(r"([A-Za-z])[A-Za-z0-9.&'-]{3,}")
 _CONTEXT_WINDOW = 300
 # Rank (SEC list order, ≈ size) under which a bare ticker is taken without other evidence.
 _BARE_RANK = 1000
@@ -381,6 +382,16 @@ def _choose(
     strong: frozenset[str],
 ) -> list[Surface]:
     """The surfaces of one span that really apply here (empty: none does)."""
+    if len(surfaces) == 1:
+        # Most spans have one reading: the rules below, without the lists and the sort.
+        only = surfaces[0]
+        if (
+            only.kind is SurfaceKind.BLOCK
+            or not _applies(text, folded, start, end, only, strong)
+            or (only.kind is SurfaceKind.COMPANY and only.alias is not None and only.alias.context)
+        ):
+            return []
+        return [only]
     if any(s.kind is SurfaceKind.BLOCK for s in surfaces):
         return []
     accepted = [s for s in surfaces if _applies(text, folded, start, end, s, strong)]
@@ -640,14 +651,16 @@ def _title_case_line(text: str, start: int, end: int) -> bool:
     """Whether the line around the mention is written in Title Case (a headline)."""
     lo = text.rfind("\n", 0, start) + 1
     hi = text.find("\n", end)
-    # The words of four characters or more on the line, the mention left out.
-    words = _LONG_WORD.findall(text, lo, start) + _LONG_WORD.findall(
-        text, end, hi if hi >= 0 else len(text)
-    )
-    if len(words) < 3:
+    # The words of four characters or more on the line, the mention left out: their first
+    # letters (ASCII), counted in C.
+    heads = "".join(
+        _LONG_WORD_HEAD.findall(text, lo, start)
+        + _LONG_WORD_HEAD.findall(text, end, hi if hi >= 0 else len(text))
+    ).encode("ascii")
+    if len(heads) < 3:
         return True  # too short to tell: treat like a headline, ask for a cue
-    capitals = sum(1 for w in words if w[0].isupper())
-    return capitals / len(words) >= 0.7
+    capitals = len(heads) - len(heads.translate(None, _ASCII_UPPER))
+    return capitals / len(heads) >= 0.7
 
 
 def _to_mention(start: int, end: int, surface: Surface, kb: KnowledgeBase) -> Mention:
