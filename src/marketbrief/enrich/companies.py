@@ -262,13 +262,20 @@ def _find_mentions(text: str, kb: KnowledgeBase, title: str | None) -> tuple[Men
 
 def _strong_tickers(text: str, kb: KnowledgeBase) -> frozenset[str]:
     """Tickers named in ``text`` without doubt: no ambiguity, no context needed."""
-    groups = _candidate_groups(text, kb)
-    return frozenset(
-        s.ticker
-        for _, _, surfaces in groups
-        for s in surfaces
-        if s.ticker and _is_strong(s) and s.kind is not SurfaceKind.BLOCK
-    ) | frozenset(m.ticker for m in _ticker_mentions(text, kb) if m.ticker)
+    return _strong_names(text, kb)[1] | frozenset(
+        m.ticker for m in _ticker_mentions(text, kb) if m.ticker
+    )
+
+
+@functools.lru_cache(maxsize=8)  # asked twice for the same text, as _candidate_groups
+def _strong_names(text: str, kb: KnowledgeBase) -> tuple[frozenset[str], frozenset[str]]:
+    """The tickers of the strong candidate names in ``text``: all, and those not blocked."""
+    strong = [s for _, _, surfaces in _candidate_groups(text, kb) for s in surfaces if s.ticker]
+    strong = [s for s in strong if _is_strong(s)]
+    return (
+        frozenset(s.ticker for s in strong if s.ticker),
+        frozenset(s.ticker for s in strong if s.ticker and s.kind is not SurfaceKind.BLOCK),
+    )
 
 
 def _is_strong(surface: Surface) -> bool:
@@ -285,8 +292,7 @@ def _resolve(text: str, kb: KnowledgeBase, confirmed: frozenset[str]) -> tuple[M
     tickers = _ticker_mentions(text, kb)
     # Tickers named without doubt anywhere confirm their ambiguous names and aliases elsewhere.
     strong = set(confirmed) | {m.ticker for m in tickers if m.ticker}
-    for _, _, surfaces in groups:
-        strong.update(s.ticker for s in surfaces if s.ticker and _is_strong(s))
+    strong.update(_strong_names(text, kb)[0])
     folded = normalize_marks(text).lower()
     mentions: list[Mention] = list(tickers)
     # One byte a character, set where a mention is taken: an overlap test is one find().
