@@ -229,6 +229,11 @@ _LEGAL_AFTER = re.compile(
     r"\s*,?\s*(?:inc|corp|co|ltd|plc|llc|holdings|group|s\.a|n\.v|ag|se)\b\.?", re.I
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9.&'-]*")
+# Compiled once rather than looked up in re's cache on every call.
+_SYMBOL_RE = re.compile(_SYMBOL)
+_POSSESSIVE = re.compile(r"^['’]s\b")
+_EXCHANGE_AFTER = re.compile(r"\s*\((?:NYSE|NASDAQ|Nasdaq)")
+_ACRONYM_WORD = re.compile(r"[A-Za-z][\w'-]*")
 # The first letters of the _WORD matches of four characters or more (a shorter word fails at
 # each of its letters, so the matches are the same).
 _LONG_WORD_HEAD = re.compile(r"([A-Za-z])[A-Za-z0-9.&'-]{3,}")
@@ -618,8 +623,8 @@ def _context_near(folded: str, start: int, end: int, words: tuple[str, ...]) -> 
 def _cue(text: str, start: int, end: int) -> str | None:
     """ "strong" or "weak" when the words next to a name show it is a company, else None."""
     after = text[end : end + 40]
-    after = re.sub(r"^['’]s\b", "", after)
-    if re.match(r"\s*\((?:NYSE|NASDAQ|Nasdaq)", after):
+    after = _POSSESSIVE.sub("", after)
+    if _EXCHANGE_AFTER.match(after):
         return "strong"
     found = None
     word = _WORD.match(after.lstrip(" ,"))
@@ -723,7 +728,7 @@ def _ticker_mentions(text: str, kb: KnowledgeBase) -> tuple[Mention, ...]:
     for m in _PARENS.finditer(text):
         if _defines_acronym(text, m.start(), m.group(1)):
             continue  # "Allied Pilots Association (APA)" spells out an abbreviation
-        for sym in re.finditer(_SYMBOL, m.group(1)):
+        for sym in _SYMBOL_RE.finditer(m.group(1)):
             start = m.start(1) + sym.start()
             if len(sym.group(0)) >= 3 and not any(a <= start < b for a, b in found):
                 # One or two letters in parentheses are mostly abbreviations ("(AP)"); a
@@ -736,7 +741,7 @@ def _defines_acronym(text: str, paren: int, inside: str) -> bool:
     """Whether the words before ``(inside)`` have ``inside`` as their initials."""
     if not inside.isalpha():
         return False
-    words = re.findall(r"[A-Za-z][\w'-]*", text[max(0, paren - 120) : paren])
+    words = _ACRONYM_WORD.findall(text[max(0, paren - 120) : paren])
     initials = "".join(w[0].upper() for w in words if w[0].isupper())
     significant = "".join(
         w[0].upper() for w in words if w.lower() not in ("of", "and", "the", "for", "&")
@@ -777,12 +782,9 @@ def _bare_tickers(
     the words around say "company" (``_ticker_cued``); never for common abbreviations
     (``acronyms.txt``) or in a text written in capitals.
     """
-    matches = list(_BARE.finditer(text))
-    if not matches or _is_shouted(text):
-        return []  # a shouted text: every word looks like a ticker
     taken = [(m.start, m.end) for m in mentions]
-    found = []
-    for m in matches:
+    found: list[Mention] = []
+    for m in _BARE.finditer(text):
         symbol = m.group(1)
         if symbol in kb.acronyms:
             continue
@@ -798,6 +800,10 @@ def _bare_tickers(
             continue
         if _NEXT_CAPITALISED.match(text, m.end()) and not _title_case_line(text, *m.span()):
             continue  # "RBC Capital Markets": the letters start another name
+        if not found and _is_shouted(text):
+            # A shouted text: every word looks like a ticker. (Asked only once a ticker would
+            # be taken: it reads the whole text.)
+            return []
         found.append(Mention(m.start(), m.end(), MentionKind.TICKER, ticker=symbol, how="bare"))
     return found
 
