@@ -232,12 +232,44 @@ def _scan(
     )
 
 
+# What a character is to the word-boundary test of _scan_spans, for ASCII text.
+_OTHER, _ALNUM, _JOINS, _APOSTROPHE = 0, 1, 2, 3
+_ASCII_CLASSES = bytes(
+    _ALNUM
+    if chr(i).isalnum()
+    else _JOINS
+    if chr(i) in "&_"
+    else _APOSTROPHE
+    if chr(i) == "'"
+    else _OTHER
+    for i in range(256)
+)
+
+
 def _scan_spans(
     automaton: Any, surfaces: Mapping[str, tuple[Surface, ...]], text: str
 ) -> tuple[tuple[int, int, tuple[Surface, ...]], ...]:
     folded = fold(text)
     size = len(folded)
     spans: list[tuple[int, int, tuple[Surface, ...]]] = []
+    if folded.isascii():
+        # The same tests on one byte a character (_ASCII_CLASSES), made in C for the text.
+        classes = folded.encode("ascii").translate(_ASCII_CLASSES)
+        for last, key in automaton.iter(folded):
+            end = last + 1
+            start = end - len(key)
+            if start > 0:
+                before = classes[start - 1]
+                if before == _JOINS or (
+                    before == _APOSTROPHE and start > 1 and classes[start - 2] == _ALNUM
+                ):
+                    continue
+                if before == _ALNUM:
+                    continue
+            if end < size and classes[end] in (_ALNUM, _JOINS):
+                continue
+            spans.append((start, end, surfaces[key]))
+        return tuple(spans)
     # A hit starts and ends on a word boundary. "&" and "'" join words inside names ("AT&T",
     # "Macy's"): a hit must not start after one. Written out inline: most keys the automaton
     # reports sit inside a longer word, and this loop runs for every one of them.
