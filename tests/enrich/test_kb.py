@@ -247,6 +247,16 @@ def test_scan_respects_word_boundaries(kb: KnowledgeBase) -> None:
     assert [(h.start, h.end) for h in hits] == [(0, 5)]
 
 
+def test_scan_spans_are_the_same_for_ascii_and_other_text(kb: KnowledgeBase) -> None:
+    # ASCII text takes a faster boundary test; one non-ASCII letter at the end must not
+    # change a hit before it.
+    text = "AT&T's deal: Apple and O'Reilly rose; Macy's fell; pineapple_growers & Apple's"
+    ascii_spans = kb.scan_spans(text)
+    assert ascii_spans
+    assert kb.scan_spans(text + " é") == ascii_spans
+    assert not [s for s in ascii_spans if text[s[0] - 1 : s[0]].isalnum()]
+
+
 @given(st.text(max_size=200))
 def test_fold_keeps_every_offset(text: str) -> None:
     assert len(fold(text)) == len(text)
