@@ -32,7 +32,7 @@ from marketbrief.core import (
 )
 from marketbrief.errors import MarketBriefError
 from marketbrief.model import Source, SourceKind
-from marketbrief.samples import samples_dir
+from marketbrief.samples import samples_as_of, samples_dir
 from marketbrief.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -427,21 +427,13 @@ def demo(
     The clock is set to the samples' date, so "key dates ahead" are ahead of them.
     """
     folder = samples_dir()
-    as_of = parse_instant(_sample_as_of(folder))
-    assert as_of is not None
+    as_of = samples_as_of()
     with facade(clock=lambda: as_of) as brief, progress_bar(not as_json) as progress:
         report = brief.demo(folder, progress=progress)
     if as_json:
         dump({"home": str(report.home), "database": report.database} | report_json(report.run))
         return
     print_demo(report)
-
-
-def _sample_as_of(folder: Path) -> str:
-    import tomllib
-
-    manifest = tomllib.loads((folder / "readers.toml").read_text("utf-8"))
-    return str(manifest.get("as_of", "2025-06-27T21:00:00Z"))
 
 
 def print_demo(report: DemoReport) -> None:

@@ -9,6 +9,8 @@ more. The files are package data: read them through :func:`samples_dir`.
 
 from __future__ import annotations
 
+import tomllib
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -39,3 +41,10 @@ def list_feed_files() -> tuple[Path, ...]:
     """The three sample feed files, in the order wire (RSS), street (Atom), desk (JSON Feed)."""
     root = samples_dir()
     return tuple(root / name for name in FEED_FILES)
+
+
+def samples_as_of() -> datetime:
+    """The demo's clock: the ``as_of`` instant of ``readers.toml``, the end of the sample week."""
+    manifest = tomllib.loads((samples_dir() / READERS_FILE).read_text("utf-8"))
+    as_of = datetime.fromisoformat(str(manifest["as_of"]).replace("Z", "+00:00"))
+    return as_of.astimezone(UTC)
