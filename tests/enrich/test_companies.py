@@ -200,6 +200,30 @@ def test_the_title_decides_the_primary_company_but_gives_no_spans(kb: KnowledgeB
     assert "title" in companies[0].why
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Growth will slow, said Deutsche Bank analyst Jane Roe. Wells Fargo rose.", ["WFC"]),
+        ("Analysts at Goldman Sachs raised their price target on Apple.", ["AAPL"]),
+        ("Jefferies Upgrades Nike to Buy, Raises Price Target to $120", ["NKE"]),
+        ("Morgan Stanley's chief U.S. equity strategist said stocks could fall.", []),
+        ("JPMorgan raises its dividend by 10%.", ["JPM"]),
+        ("Goldman Sachs cut 3% of staff; Goldman Sachs analysts expect more cuts.", ["GS"]),
+        # an analyst *of* a company that is not a bank or broker still links the company
+        ("Apple analyst Jane Roe expects iPhone shipments to fall.", ["AAPL"]),
+    ],
+)
+def test_a_bank_named_only_as_the_source_of_a_view_is_not_linked(
+    kb: KnowledgeBase, text: str, expected: list[str]
+) -> None:
+    assert tickers(text, kb) == expected
+
+
+def test_research_firms_are_listed_companies(kb: KnowledgeBase) -> None:
+    assert kb.research_firms <= kb.companies.keys()
+    assert {"GS", "MS", "JPM", "JEF"} <= kb.research_firms
+
+
 def test_a_partner_link_is_weaker(kb: KnowledgeBase) -> None:
     msft = link("OpenAI released a new version of ChatGPT.", kb, "MSFT")
     assert msft.role is CompanyRole.INDIRECT

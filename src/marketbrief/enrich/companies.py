@@ -959,6 +959,9 @@ def link_companies(
             tally = tallies.setdefault(company.ticker, _Tally(company, []))
             tally.in_title = True
             tally.title_direct = tally.title_direct or not m.indirect
+    for ticker in kb.research_firms & tallies.keys():
+        if _only_a_source(ticker, mentions, text) and _only_a_source(ticker, title_mentions, title):
+            del tallies[ticker]
     if not tallies:
         return (), _link_sectors((), mentions, title_mentions)
     scores = {t: _prominence(tally, len(text), tallies.values()) for t, tally in tallies.items()}
@@ -985,6 +988,36 @@ def link_companies(
             )
         )
     return tuple(links), _link_sectors(links, mentions, title_mentions, kb)
+
+
+# A bank or broker named as the source of an opinion: "Deutsche Bank analyst Matt O'Connor",
+# "analysts at Goldman Sachs", "JPMorgan's chief economist", "Jefferies Upgrades Apple to Buy".
+_SOURCE_AFTER = re.compile(
+    r"(?:['’]s?)?(?: Securities| Research| Global Research| Investment Research)?"
+    r"(?: (?:chief|senior|lead|head|global|equity|market|credit|rates|u\.s\.|us)){0,3}"
+    r" (?:analysts?|economists?|strategists?|research|investment strategist|"
+    r"head of research|chief investment officer)\b"
+    r"|(?: Securities| Capital Markets)? (?:maintains|upgrades|downgrades|reiterates|reaffirms|"
+    r"initiates|assumes|resumes|"
+    r"(?:raises|lowers|cuts|boosts|trims) (?:its )?(?:price target|pt)\b)",
+    re.IGNORECASE,
+)
+_SOURCE_BEFORE = re.compile(
+    r"\b(?:analysts?|economists?|strategists?|researchers?) (?:at|with|from) (?:the )?$",
+    re.IGNORECASE,
+)
+
+
+def _only_a_source(ticker: str, mentions: Sequence[Mention], text: str | None) -> bool:
+    """Every mention of ``ticker`` names it as the source of an analyst's or economist's view."""
+    if text is None:
+        return True
+    mine = [m for m in mentions if m.ticker == ticker]
+    return all(
+        _SOURCE_AFTER.match(text, m.end) is not None
+        or _SOURCE_BEFORE.search(text, max(0, m.start - 40), m.start) is not None
+        for m in mine
+    )
 
 
 def _first(tally: _Tally) -> int:

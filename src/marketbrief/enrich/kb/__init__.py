@@ -161,6 +161,7 @@ class KnowledgeBase:
     unless: Mapping[str, frozenset[str]]  # folded word → neighbours that rule the company out
     acronyms: frozenset[str]  # upper-case tokens that are not tickers in running text
     former_tickers: Mapping[str, Alias]  # "FB" → the alias row that maps it to META
+    research_firms: frozenset[str]  # banks and brokers quoted as sources ("… analyst said")
     _automaton: Any = field(repr=False)
     _surfaces: Mapping[str, tuple[Surface, ...]] = field(repr=False)
     _search_index: tuple[tuple[str, str], ...] = field(repr=False)  # (folded name, ticker)
@@ -592,6 +593,14 @@ def _build(extra_aliases: tuple[Alias, ...]) -> KnowledgeBase:
     acronyms = frozenset(
         w.upper() for line in _lines(_data_text("acronyms.txt")) for w in line.split()
     )
+    research_firms = frozenset(
+        w for line in _lines(_data_text("research_firms.txt")) for w in line.split()
+    )
+    if research_firms - companies.keys():
+        raise InvalidInputError(
+            f"unknown tickers: {', '.join(sorted(research_firms - companies.keys()))}",
+            key="research_firms.txt",
+        )
 
     surfaces = _company_surfaces(companies, ambiguous, unless, frozenset(fold(p) for p in places))
     blocked = {fold(a.alias) for a in aliases if not a.ticker}
@@ -659,6 +668,7 @@ def _build(extra_aliases: tuple[Alias, ...]) -> KnowledgeBase:
         ambiguous=MappingProxyType(ambiguous),
         unless=MappingProxyType(unless),
         acronyms=acronyms,
+        research_firms=research_firms,
         former_tickers=MappingProxyType(
             {a.alias.upper(): a for a in aliases if a.kind is AliasKind.FORMER_TICKER and a.ticker}
         ),
