@@ -219,6 +219,23 @@ def test_a_bank_named_only_as_the_source_of_a_view_is_not_linked(
     assert tickers(text, kb) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Option Alert: AAP Dec16 140 Calls: 1000 traded", ["AAP"]),
+        ("Circuit Breaker AAP", ["AAP"]),
+        ("AB Announces Assets Under Management Of $546B", ["AB"]),
+        ("ABC shares fell after the drug distributor cut its outlook", ["COR"]),
+        ("Watch ABC tonight.", []),
+        ("US Announces new sanctions", []),
+    ],
+)
+def test_small_and_former_tickers_need_a_cue(
+    kb: KnowledgeBase, text: str, expected: list[str]
+) -> None:
+    assert tickers(text, kb) == expected
+
+
 def test_research_firms_are_listed_companies(kb: KnowledgeBase) -> None:
     assert kb.research_firms <= kb.companies.keys()
     assert {"GS", "MS", "JPM", "JEF"} <= kb.research_firms

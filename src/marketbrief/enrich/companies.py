@@ -789,13 +789,20 @@ def _bare_tickers(
         if symbol in kb.acronyms:
             continue
         company = kb.companies.get(symbol)
-        if company is None or company.is_etf:
+        former = kb.former_tickers.get(symbol) if company is None else None
+        if former is not None:
+            # A former ticker ("ABC" for Cencora) is a word or another name as often as not:
+            # only with a cue.
+            if not _ticker_cued(text, m.start(), m.end(), len(symbol) >= 3):
+                continue
+        elif company is None or company.is_etf:
             continue
-        large = company.sp500 or (company.rank or 10**6) <= _BARE_RANK
-        if (len(symbol) < 3 or not (large or symbol in strong)) and not _ticker_cued(
-            text, m.start(), m.end(), len(symbol) >= 3
-        ):
-            continue
+        else:
+            large = company.sp500 or (company.rank or 10**6) <= _BARE_RANK
+            if (len(symbol) < 3 or not (large or symbol in strong)) and not _ticker_cued(
+                text, m.start(), m.end(), len(symbol) >= 3
+            ):
+                continue
         if any(m.start() < b and a < m.end() for a, b in taken):
             continue
         if _NEXT_CAPITALISED.match(text, m.end()) and not _title_case_line(text, *m.span()):
@@ -804,7 +811,16 @@ def _bare_tickers(
             # A shouted text: every word looks like a ticker. (Asked only once a ticker would
             # be taken: it reads the whole text.)
             return []
-        found.append(Mention(m.start(), m.end(), MentionKind.TICKER, ticker=symbol, how="bare"))
+        found.append(
+            Mention(
+                m.start(),
+                m.end(),
+                MentionKind.TICKER,
+                ticker=former.ticker if former is not None else symbol,
+                alias=former,
+                how="bare",
+            )
+        )
     return found
 
 
@@ -826,6 +842,21 @@ def _is_shouted(text: str) -> bool:
     return letters > 0 and upper > 0.5 * letters
 
 
+# An option contract written after a ticker ("AAP Dec16 140 Calls", "ABC July $77.5 Put") or an
+# options or trading-halt notice before it ("Option Alert: AAP", "Circuit Breaker AAP").
+_OPTION_AFTER = re.compile(
+    r"(?:'s)? (?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]* ?'?\d{0,4},? )?"
+    r"\$?\d+(?:\.\d+)? (?:Calls?|Puts?|Strike)\b|"
+    r" (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\d{2} \$?\d"
+)
+_OPTION_BEFORE = re.compile(
+    r"(?:Option Alert|Options Alert|SWEEP \((?:BUY|SELL)\)|Circuit Breaker)[:\s-]*$", re.IGNORECASE
+)
+# A company's verb after a two-letter ticker opening a headline ("AB Announces …").
+_COMPANY_VERB_AFTER = re.compile(
+    r" (?:Announces|Reports|Sees|Declares|Prices|Files|Completes|Posts|Raises|Lowers|Cuts|"
+    r"Reaffirms|Names|Appoints)\b"
+)
 # Words right before a bare ticker that make it one: an analyst note's verb ("Upgrades AAP").
 _TICKER_BEFORE = frozenset(["upgrades", "downgrades", "maintains", "reiterates", "initiates"])
 
@@ -843,8 +874,10 @@ def _ticker_cued(text: str, start: int, end: int, long: bool) -> bool:
         pair = " ".join(w.lower() for w in before[-2:])
         if before[-1].lower() in _TICKER_BEFORE or pair in _PAIR_BEFORE:
             return True
+    if _OPTION_AFTER.match(text, end) or _OPTION_BEFORE.search(head):
+        return True
     if not long:
-        return False
+        return _line_start(text, start) and _COMPANY_VERB_AFTER.match(text, end) is not None
     cue = _cue(text, start, end)
     return cue == "strong" or (cue == "weak" and _line_start(text, start))
 
