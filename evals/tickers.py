@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from marketbrief.contract import analysis_to_json
+from marketbrief.contract import analysis_to_json, parse_instant
 from marketbrief.enrich.companies import link_companies
 from marketbrief.enrich.entities import find_entities
 from marketbrief.enrich.kb import load_kb
@@ -27,14 +27,16 @@ from marketbrief.model import Analysis, Article, ArticleId
 def analyze_record(record: dict[str, Any], kb: Any) -> dict[str, Any]:
     text = str(record.get("text") or "")
     title = record.get("title")
-    companies, sectors = link_companies(text, kb, title=title)
+    published = parse_instant(record["published_at"]) if record.get("published_at") else None
+    as_of = published.date() if published else None
+    companies, sectors = link_companies(text, kb, title=title, as_of=as_of)
     article = Article(
         id=ArticleId(str(record.get("id") or "")),
         url=record.get("url"),
         title=title,
         text=text,
         language="en",
-        published_at=None,
+        published_at=published,
         source=record.get("source"),
     )
     analysis = Analysis(

@@ -8,6 +8,7 @@ import functools
 import json
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -234,6 +235,35 @@ def test_small_and_former_tickers_need_a_cue(
     kb: KnowledgeBase, text: str, expected: list[str]
 ) -> None:
     assert tickers(text, kb) == expected
+
+
+def test_a_company_no_longer_listed_links_only_in_news_from_its_time(kb: KnowledgeBase) -> None:
+    text = "Celgene shares jumped after its trial results."
+
+    def links(as_of: date | None) -> list[tuple[str, str]]:
+        return [(c.ticker, c.role.value) for c in link_companies(text, kb, as_of=as_of)[0]]
+
+    # Before the deal Celgene is its own listed company, not yet part of its buyer ...
+    assert links(date(2018, 1, 5)) == [("CELG", "primary")]
+    # ... after it, the name reaches the buyer through the buyer's subsidiary alias ...
+    assert links(date(2021, 1, 5)) == [("BMY", "indirect")]
+    # ... and an undated text gets both.
+    assert links(None) == [("CELG", "primary"), ("BMY", "indirect")]
+    celg = link_companies(text, kb, as_of=date(2018, 1, 5))[0][0]
+    assert "listed until 2019-11-20, then bought by Bristol Myers Squibb (BMY)" in celg.why
+    assert tickers("Twitter Inc reported a loss.", kb) == ["TWTR"]
+    assert link_companies("Twitter Inc reported a loss.", kb, as_of=date(2024, 3, 1))[0] == ()
+
+
+def test_delisted_companies_do_not_take_todays_tickers(kb: KnowledgeBase) -> None:
+    gone = [c for c in kb.companies.values() if c.listed_until is not None]
+    assert len(gone) >= 40
+    for company in gone:
+        assert company.successor is None or kb.companies[company.successor].listed_until is None
+
+
+def test_a_social_media_handle_is_not_the_platform_company(kb: KnowledgeBase) -> None:
+    assert tickers("(Reporting by Jane Roe; Twitter: @JaneRoe_News)", kb) == []
 
 
 def test_research_firms_are_listed_companies(kb: KnowledgeBase) -> None:

@@ -26,6 +26,7 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from marketbrief.enrich.kb import (
     INDIRECT_KINDS,
@@ -421,6 +422,9 @@ def _choose(
     return result
 
 
+_HANDLE_AFTER = re.compile(r"\s?:\s?@\w")
+
+
 def _applies(
     text: str, folded: str, start: int, end: int, surface: Surface, strong: frozenset[str]
 ) -> bool:
@@ -428,6 +432,8 @@ def _applies(
         return True
     if surface.unless and _neighbour_words(folded, start, end) & surface.unless:
         return False
+    if _HANDLE_AFTER.match(text, end):
+        return False  # "Twitter: @reporter" is an account, not the company
     if surface.ambiguity is not None and _AMOUNT_BEFORE.search(text, max(0, start - 16), start):
         return False  # "$75 Target", "3 Apple": an amount makes the word a noun, not a name
     if surface.guarded and _inside_longer_name(
@@ -969,7 +975,7 @@ class _Tally:
 
 
 def link_companies(
-    text: str, kb: KnowledgeBase, *, title: str | None = None
+    text: str, kb: KnowledgeBase, *, title: str | None = None, as_of: date | None = None
 ) -> tuple[tuple[CompanyLink, ...], tuple[SectorLink, ...]]:
     """The companies and sectors ``text`` touches, most relevant first.
 
@@ -978,9 +984,13 @@ def link_companies(
     reached only through a product, program, brand, subsidiary, person or partner is
     ``indirect``, with the alias's why. Spans point into ``text``; ``title`` counts for
     prominence but its spans are not reported.
+
+    ``as_of`` (the publication date) makes the links point-in-time: a company no longer listed
+    links only in news from before its last trading day, and before a deal its name does not
+    reach the buyer ("Celgene" in 2018 is CELG, in 2021 part of BMY). Without a date both hold.
     """
-    mentions = find_mentions(text, kb, title=title)
-    title_mentions = find_mentions(title, kb, title=text) if title else ()
+    mentions = _in_time(find_mentions(text, kb, title=title), kb, as_of)
+    title_mentions = _in_time(find_mentions(title, kb, title=text), kb, as_of) if title else ()
     tallies: dict[str, _Tally] = {}
     for m in mentions:
         company = kb.companies.get(m.ticker) if m.ticker else None
@@ -1016,7 +1026,7 @@ def link_companies(
                 exchange=tally.company.exchange,
                 role=role,
                 relevance=round(scores[ticker], 4),
-                why=_why(tally, text),
+                why=_why(tally, text, kb),
                 mentions=tuple(Span(m.start, m.end, text[m.start : m.end]) for m in tally.mentions),
             )
         )
@@ -1053,6 +1063,32 @@ def _only_a_source(ticker: str, mentions: Sequence[Mention], text: str | None) -
     )
 
 
+def _in_time(
+    mentions: tuple[Mention, ...], kb: KnowledgeBase, as_of: date | None
+) -> tuple[Mention, ...]:
+    """``mentions`` as of ``as_of``: none of companies gone by then, none of buyers-to-be."""
+    if as_of is None:
+        return mentions
+    gone: set[str] = set()
+    buyer_to_be: dict[tuple[int, int], str] = {}
+    for m in mentions:
+        company = kb.companies.get(m.ticker) if m.ticker else None
+        if company is None or company.listed_until is None:
+            continue
+        if as_of > company.listed_until:
+            gone.add(company.ticker)
+        elif company.successor:
+            buyer_to_be[m.start, m.end] = company.successor
+    if not gone and not buyer_to_be:
+        return mentions
+    return tuple(
+        m
+        for m in mentions
+        if m.ticker not in gone
+        and not (m.indirect and buyer_to_be.get((m.start, m.end)) == m.ticker)
+    )
+
+
 def _first(tally: _Tally) -> int:
     return tally.mentions[0].start if tally.mentions else -1
 
@@ -1069,7 +1105,13 @@ def _prominence(tally: _Tally, length: int, everyone: Iterable[_Tally]) -> float
     return max(0.01, min(1.0, score))
 
 
-def _why(tally: _Tally, text: str) -> str:
+def _delisting(company: Company, kb: KnowledgeBase) -> str:
+    buyer = kb.companies.get(company.successor) if company.successor else None
+    then = f", then bought by {buyer.name} ({buyer.ticker})" if buyer is not None else ""
+    return f"listed until {company.listed_until}{then}"
+
+
+def _why(tally: _Tally, text: str, kb: KnowledgeBase) -> str:
     company = tally.company
     direct = [m for m in tally.mentions if not m.indirect]
     if direct or tally.title_direct:
@@ -1086,6 +1128,8 @@ def _why(tally: _Tally, text: str) -> str:
                 parts.append(f"named as “{shown}”")
         if len(tally.mentions) > 1:
             parts.append(f"{len(tally.mentions)} mentions")
+        if company.listed_until is not None:
+            parts.append(_delisting(company, kb))
         return f"{company.name} ({company.ticker}): " + "; ".join(parts)
     reasons: list[str] = []
     for m in tally.mentions:

@@ -18,7 +18,8 @@ from marketbrief.model import Analysis, Article
 def enrich_article(article: Article, kb: KnowledgeBase) -> Analysis:
     """Everything marketbrief says about ``article``; spans point into ``article.text``."""
     text, title = article.text, article.title
-    companies, sectors = link_companies(text, kb, title=title)
+    as_of = article.published_at.date() if article.published_at else None
+    companies, sectors = link_companies(text, kb, title=title, as_of=as_of)
     companies = tuple(
         replace(
             c,

@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -49,6 +50,8 @@ class Company:
     is_etf: bool = False
     sp500: bool = False
     rank: int | None = None  # position in the SEC ticker list, roughly by market value
+    listed_until: date | None = None  # last trading day of a company no longer listed
+    successor: str | None = None  # the listed company that bought it, if one did
 
 
 class AliasKind(enum.StrEnum):
@@ -494,12 +497,14 @@ _COMPANY_COLUMNS = (
     "is_etf",
     "sp500",
     "rank",
+    "listed_until",
+    "successor",
 )
 
 
 def _read_companies(text: str) -> dict[str, Company]:
     # Positional reading: this table has thousands of rows and is read on every start.
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(line for line in io.StringIO(text) if not line.startswith("#"))
     header = next(reader, [])
     missing = {"ticker", "name", "legal_name"} - set(header)
     if missing:
@@ -512,7 +517,7 @@ def _read_companies(text: str) -> dict[str, Company]:
         if not row or row[0].startswith("#"):
             continue
         row = row + [""] * (width - len(row))
-        ticker_, name, legal, exchange, cik, sector, industry, etf, sp500, rank = (
+        ticker_, name, legal, exchange, cik, sector, industry, etf, sp500, rank, until, succ = (
             row[i] for i in at
         )
         ticker = normalize_ticker(ticker_)
@@ -527,6 +532,8 @@ def _read_companies(text: str) -> dict[str, Company]:
             is_etf=etf == "1",
             sp500=sp500 == "1",
             rank=int(rank) if rank else None,
+            listed_until=date.fromisoformat(until) if until else None,
+            successor=normalize_ticker(succ) if succ else None,
         )
     return companies
 
@@ -568,6 +575,19 @@ def _merge_aliases(base: Iterable[Alias], extra: Iterable[Alias]) -> tuple[Alias
 
 def _build(extra_aliases: tuple[Alias, ...]) -> KnowledgeBase:
     companies = _read_companies(_data_text("companies.csv"))
+    delisted = _read_companies(_data_text("delisted.csv"))
+    clashes = sorted(delisted.keys() & companies.keys())
+    if clashes:
+        raise InvalidInputError(f"tickers listed today: {', '.join(clashes)}", key="delisted.csv")
+    companies.update(delisted)
+    orphans = sorted(
+        c.ticker for c in delisted.values() if c.successor and c.successor not in companies
+    )
+    if orphans:
+        raise InvalidInputError(
+            f"successors that are not listed companies for: {', '.join(orphans)}",
+            key="delisted.csv",
+        )
     aliases = _merge_aliases(_read_aliases(_data_text("aliases.csv"), "aliases.csv"), extra_aliases)
     unknown = sorted({a.ticker for a in aliases if a.ticker and a.ticker not in companies})
     if unknown:
@@ -780,7 +800,12 @@ def _alias_ambiguity(level: Ambiguity | None) -> Ambiguity | None:
 
 
 def _trusted(company: Company) -> bool:
-    return company.sp500 or (company.rank is not None and company.rank <= _TRUSTED_RANK)
+    # A company no longer listed is in delisted.csv because news named it often.
+    return (
+        company.sp500
+        or company.listed_until is not None
+        or (company.rank is not None and company.rank <= _TRUSTED_RANK)
+    )
 
 
 def _derived_names(company: Company) -> list[tuple[str, int]]:
