@@ -266,6 +266,15 @@ def test_a_social_media_handle_is_not_the_platform_company(kb: KnowledgeBase) ->
     assert tickers("(Reporting by Jane Roe; Twitter: @JaneRoe_News)", kb) == []
 
 
+def test_a_possessive_ticker_links_and_the_titles_first_company_leads(kb: KnowledgeBase) -> None:
+    assert tickers("IBM's cloud unit grew.", kb) == ["IBM"]
+    assert tickers("The CEO's pay rose; the US's debt grew.", kb) == []
+    title = "Chevron Beats Exxon Mobil In Quarterly Profit Race"
+    text = "Exxon Mobil and Chevron both reported results. Exxon Mobil said costs rose."
+    # Exxon is named more often, but the title's subject comes first.
+    assert tickers(text, kb, title=title)[0] == "CVX"
+
+
 def test_research_firms_are_listed_companies(kb: KnowledgeBase) -> None:
     assert kb.research_firms <= kb.companies.keys()
     assert {"GS", "MS", "JPM", "JEF"} <= kb.research_firms

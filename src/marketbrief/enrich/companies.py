@@ -87,7 +87,9 @@ _RIC_HINT = re.compile(r"\.[NOAKP]")
 _EXCHANGE_WORDS = ("NYSE", "NASDAQ", "Nasdaq", "AMEX", "Cboe", "CBOE", "BATS")
 _RIC_BRACKETED = re.compile(r"<([A-Z][A-Z0-9]{0,4})\.(?:N|O|OQ|A|K|P)>")
 _PARENS = re.compile(r"\((" + _SYMBOL + r"(?:\s*,\s*" + _SYMBOL + r")*)\)")
-_BARE = re.compile(r"([A-Z](?<![\w$&./(-][A-Z])(?<!\w'[A-Z])[A-Z]{1,4})(?![\w&'-]|\.[A-Za-z])")
+_BARE = re.compile(
+    r"([A-Z](?<![\w$&./(-][A-Z])(?<!\w'[A-Z])[A-Z]{1,4})(?![\w&-]|['’](?!s\b)|\.[A-Za-z])"
+)
 # What may stand between a company name and its own ticker: "Apple Inc. AAPL", "Apple (AAPL".
 _AFTER_NAME = re.compile(
     r"[\s,]*(?:inc\.?|corp\.?|co\.?|ltd\.?|plc)?[\s,]*[(\[]?\s*(" + _SYMBOL + r")\b", re.I
@@ -968,6 +970,7 @@ class _Tally:
     mentions: list[Mention]
     in_title: bool = False
     title_direct: bool = False
+    title_order: int = 0  # 0: the first company the title names directly (its subject)
 
     @property
     def direct(self) -> bool:
@@ -996,10 +999,14 @@ def link_companies(
         company = kb.companies.get(m.ticker) if m.ticker else None
         if company is not None:
             tallies.setdefault(company.ticker, _Tally(company, [])).mentions.append(m)
+    title_named = 0
     for m in title_mentions:
         company = kb.companies.get(m.ticker) if m.ticker else None
         if company is not None:
             tally = tallies.setdefault(company.ticker, _Tally(company, []))
+            if not m.indirect and not tally.title_direct:
+                tally.title_order = title_named
+                title_named += 1
             tally.in_title = True
             tally.title_direct = tally.title_direct or not m.indirect
     for ticker in kb.research_firms & tallies.keys():
@@ -1098,7 +1105,9 @@ def _prominence(tally: _Tally, length: int, everyone: Iterable[_Tally]) -> float
     most = max((len(t.mentions) for t in everyone), default=0) or 1
     share = len(tally.mentions) / most
     early = 1.0 - tally.mentions[0].start / max(length, 1) if tally.mentions else 0.0
-    score = 0.5 * tally.in_title + 0.3 * share + 0.2 * early
+    # The title's subject usually comes first ("AMD slumps after … Intel deal").
+    title = (0.5 if tally.title_order == 0 or not tally.title_direct else 0.3) * tally.in_title
+    score = title + 0.3 * share + 0.2 * early
     if not tally.direct:
         partner = all(m.alias and m.alias.kind is AliasKind.PARTNER for m in tally.mentions)
         score *= _PARTNER_WEIGHT if partner else _INDIRECT_WEIGHT
