@@ -1,39 +1,29 @@
-"""Key dates: TIMEX3 values against the publication date, spans, ranges, relations, events, the
-reference article, a floor on the TempEval-3 development data, and Hypothesis properties."""
+"""Key dates: TIMEX3 values against the publication date, spans, ranges, relations, events,
+fiscal calendars, the reference article and a floor on the TempEval-3 development data (the
+Hypothesis properties are in test_key_dates_properties.py)."""
 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
+import tomllib
 from datetime import UTC, date, datetime
+from importlib import resources
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from marketbrief.enrich.key_dates import tag_key_dates
-from marketbrief.model import KeyDate
+from marketbrief.enrich.kb import load_kb
+from marketbrief.enrich.key_dates import FiscalYear, fiscal_year_for, tag_key_dates
+from marketbrief.enrich.pipeline import enrich_article
+from marketbrief.model import Article, ArticleId, KeyDate
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT / ".." / "shared"
 
 # A Wednesday: "Tuesday" is the day before, ISO week 26, the second quarter, the first half.
 PUBLISHED = datetime(2025, 6, 25, 14, 0, tzinfo=UTC)
-
-# A TIMEX3 value as this tagger writes them: a calendar value (possibly with X for what the text
-# leaves open, a week, weekday, quarter, half, season, part of day or clock time), a decade or
-# century, a reference word, or an ISO 8601 duration with TimeML's extra units.
-VALUE = re.compile(
-    r"(?:PRESENT_REF|PAST_REF|FUTURE_REF"
-    r"|(?:\d{4}|XXXX)(?:-(?:\d\d|XX)(?:-(?:\d\d|XX))?)?(?:T(?:\d\d:\d\d|MO|AF|EV|NI))?"
-    r"|(?:\d{4}|XXXX)-W(?:\d\d|XX)(?:-(?:[1-7]|WE))?(?:T(?:\d\d:\d\d|MO|AF|EV|NI))?"
-    r"|(?:\d{4}|XXXX)-(?:Q[1-4X]|H[12]|SP|SU|FA|WI)"
-    r"|\d\d\d?|XXX?"
-    r"|P(?=.)(?:(?:\d+|X)(?:Y|M|W|D|Q|DE|CE|ML))*(?:T(?:(?:\d+|X)[HMS])+)?)"
-)
 
 
 def tag(text: str, published_at: datetime | None = PUBLISHED) -> list[KeyDate]:
@@ -134,6 +124,12 @@ def test_may_and_march_the_verbs_are_not_months() -> None:
         ("Sales were weak last fall.", "last fall", "2024-FA"),
         ("Sales grew in the March 2024 quarter.", "the March 2024 quarter", "2024-Q1"),
         ("The December quarter will be weak.", "The December quarter", "2025-Q4"),
+        ("Sales were weak in the last half of 2024.", "the last half of 2024", "2024-H2"),
+        ("The 1H25 results beat estimates.", "1H25", "2025-H1"),
+        ("The summit is planned for the week of July 7.", "the week of July 7", "2025-W28"),
+        ("The decision was announced two weeks ago.", "two weeks ago", "2025-W24"),
+        ("Talks will resume later this year.", "later this year", "2025"),
+        ("The plant closed in the 1990s.", "the 1990s", "199"),
     ],
 )
 def test_relative_dates(text: str, span: str, value: str) -> None:
@@ -144,6 +140,41 @@ def test_relative_dates(text: str, span: str, value: str) -> None:
 def test_a_year_earlier_compares_with_the_period_just_named() -> None:
     found = values("Profit rose in the second quarter from $5 million a year earlier.")
     assert found == [("the second quarter", "2025-Q2"), ("a year earlier", "2024-Q2")]
+
+
+def test_a_comparison_looks_past_closing_days_and_plans_to_the_period_reported() -> None:
+    # the closing day of "the quarter ended March 31" does not replace the quarter
+    text = "Profit rose in the quarter ended March 31 to $9 million from $5 million a year earlier."
+    assert values(text)[-1] == ("a year earlier", "2024-Q1")
+    # a quarter ahead is not what results compare with; the reported one, further back, is
+    text = (
+        "Sales rose in the first quarter. The company expects a weak third quarter of 2025, "
+        "citing tariffs and costs. Revenue was $12 million, up from $10 million a year earlier."
+    )
+    assert values(text)[-1] == ("a year earlier", "2024-Q1")
+    # after "the first nine months" (the year so far) "a year earlier" is last year
+    text = "In the first nine months, profit rose to $9 million from $7 million a year earlier."
+    assert values(text) == [("the first nine months", "P9M"), ("a year earlier", "2024")]
+
+
+def test_the_weekend_is_the_one_the_clause_speaks_of() -> None:
+    monday = datetime(2025, 6, 23, 9, tzinfo=UTC)
+    assert values("Talks collapsed over the weekend.", monday) == [("the weekend", "2025-W25-WE")]
+    friday = datetime(2025, 6, 27, 9, tzinfo=UTC)
+    assert values("Talks will resume over the weekend.", friday) == [("the weekend", "2025-W26-WE")]
+    assert only("Talks collapsed over the weekend.", monday).range == (
+        date(2025, 6, 21),
+        date(2025, 6, 22),
+    )
+
+
+def test_a_deadline_just_passed_is_not_the_one_a_year_ahead() -> None:
+    published = datetime(2025, 1, 15, tzinfo=UTC)
+    text = "Relatives said they would look for ways to keep the boy beyond the Jan. 14 deadline."
+    assert values(text, published) == [("Jan. 14", "2025-01-14")]
+    assert values("The shares are payable Dec. 15 to holders of record.") == [
+        ("Dec. 15", "2025-12-15")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -163,6 +194,12 @@ def test_references_without_a_calendar_value(text: str, span: str, value: str) -
 
 
 # ── times, durations, sets ────────────────────────────────────────────────────────────────────
+
+
+def test_a_clock_time_needs_a_clock_cue() -> None:
+    assert values("The ratio was 10:35 and the score 3-1; see verse 2:14.") == []
+    assert values("Trading resumed at 10:35 after a halt.") == [("10:35", "2025-06-25T10:35")]
+    assert values("The blast came at 5 o'clock in the morning.")[0][1].startswith("2025-06-25T05")
 
 
 def test_clock_times_and_parts_of_the_day() -> None:
@@ -221,6 +258,27 @@ def test_amounts_and_counts_are_not_dates() -> None:
     assert values("It paid $2000 for 2000 shares, up 15% to 1,989 units at $27 a share.") == []
     assert values("The company earns $10 million a year.") == []
     assert values("The quarterly dividend was raised; a 6-year-old boy watched.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The attack left 21 deaths and over 300 injuries.",
+        "Analysts set a $185 price target on the stock.",
+        "3M raised its outlook.",
+        "Nvidia may resume sales of its H20 chips to China.",
+        "May Holdings bought the unit from March Capital.",
+        "April Ryan asked the spokesman about the plan.",
+        "Boeing delivered 737 MAX jets; the S&P 500 rose and the Nasdaq 100 fell.",
+        "It filed a Form 10-K and sold F-35 jets and PAC-3 missiles to G7 members.",
+        "Call 1-800-555-2025 for the iPhone 16, which sold 2,024 units.",
+        "The firm has 1950 employees and shares rose 20.25 to 1,999.50.",
+        "Historians wrote about the fall of Rome.",
+        "He served a second term; the deal was the talk of today's youth.",
+    ],
+)
+def test_numbers_and_names_are_not_dates(text: str) -> None:
+    assert values(text) == []
 
 
 # ── range, relation, event ────────────────────────────────────────────────────────────────────
@@ -307,8 +365,15 @@ def test_the_reference_article_yields_its_key_dates() -> None:
     if not path.is_file():
         pytest.skip(f"{SHARED / 'fixtures'} not found: the reference article lives in ../shared")
     found = tag(path.read_text("utf-8"))
-    got = {k.value for k in found}
-    assert {"2025-04", "2025-06", "2025-05", "2025-SU", "2025-06-24"} <= got
+    got = {(k.span.text, k.value) for k in found}
+    assert {
+        ("April", "2025-04"),
+        ("earlier this month", "2025-06"),
+        ("May", "2025-05"),
+        ("this summer", "2025-SU"),
+        ("Tuesday", "2025-06-24"),
+    } <= got
+    assert not any("21" in k.span.text for k in found)  # "21 deaths" is a count
     summer = next(k for k in found if k.value == "2025-SU")
     assert summer.relation == "future"
     assert summer.range == (date(2025, 6, 21), date(2025, 9, 22))
@@ -333,53 +398,107 @@ def test_value_f1_on_tempeval3_development_data() -> None:
     )
     report = json.loads(next(ln for ln in result.stdout.splitlines() if ln.startswith("{")))
     metrics = report["metrics"]
-    # measured 0.794 value F1 / 0.939 relaxed F1 when written; the floor catches regressions
-    assert metrics["value_f1"] >= 0.76, metrics
-    assert metrics["relaxed_f1"] >= 0.91, metrics
+    # measured 0.805 value F1, 0.865 strict F1, 0.941 relaxed F1: the issue's bar is 0.80 on both
+    assert metrics["value_f1"] >= 0.80, metrics
+    assert metrics["strict_f1"] >= 0.80, metrics
+    assert metrics["relaxed_f1"] >= 0.92, metrics
 
 
-# ── properties ────────────────────────────────────────────────────────────────────────────────
+# ── fiscal calendars ──────────────────────────────────────────────────────────────────────────
 
-TEMPORAL_WORDS = st.sampled_from(
-    [
-        "Monday", "Tuesday", "May", "March", "June", "Jan.", "Sept.", "24", "2025", "1999", "'90s",
-        "3", "p.m.", "noon", "today", "yesterday", "last", "this", "next", "week", "month",
-        "quarter", "year", "years", "summer", "fall", "Q4", "H1", "fiscal", "the", "past", "three",
-        "every", "daily", "ago", "earlier", "later", "early", "late", "mid-", "first", "half",
-        "now", "recently", "a", "an", ",", ".", "-", "/", ":", "Thanksgiving", "Christmas", "10:35",
-        "1/2", "12/31/2024", "2025-06-24", "twice", "per", "morning", "night",
-    ]
-)  # fmt: skip
-TEXT = st.one_of(
-    st.text(max_size=300),
-    st.lists(st.one_of(TEMPORAL_WORDS, st.text(max_size=5)), max_size=40).map(" ".join),
-)
+APPLE = FiscalYear(end_month=9)  # fiscal 2025: October 2024 to September 2025
+HOME_DEPOT = FiscalYear(end_month=1, named_for_end=False)  # fiscal 2024: Feb. 2024 to Jan. 2025
 
 
-# Any publication date, including the first and last days datetime can hold.
-PUBLISHED_AT = st.one_of(
-    st.none(),
-    st.just(PUBLISHED),
-    st.datetimes().map(lambda at: at.replace(tzinfo=UTC)),
-    st.sampled_from([datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)]),
-)
+def fiscal(text: str, year: FiscalYear | None) -> dict[str, tuple[str, tuple[date, date] | None]]:
+    return {
+        k.span.text: (k.value, k.range) for k in tag_key_dates(text, PUBLISHED, fiscal_year=year)
+    }
 
 
-@settings(max_examples=300, deadline=None)
-@given(text=TEXT, published_at=PUBLISHED_AT)
-def test_any_text_gives_well_formed_key_dates(text: str, published_at: datetime | None) -> None:
-    found = tag_key_dates(text, published_at)
-    previous_end = 0
-    for k in found:
-        assert 0 <= k.span.start < k.span.end <= len(text)
-        assert text[k.span.start : k.span.end] == k.span.text
-        assert k.span.start >= previous_end  # in order, never overlapping
-        previous_end = k.span.end
-        assert k.type in ("DATE", "TIME", "DURATION", "SET")
-        assert VALUE.fullmatch(k.value), k
-        assert k.relation in ("past", "ongoing", "future")
-        if k.type in ("DURATION", "SET"):
-            assert k.range is None
-        if k.range is not None:
-            assert k.range[0] <= k.range[1]
-        assert k.event is None or k.event.strip() == k.event != ""
+def test_fiscal_periods_follow_the_company_calendar() -> None:
+    text = (
+        "Apple reported fiscal second-quarter results and expects fiscal 2025 revenue to rise; "
+        "Q3 FY25 ends soon, and the fiscal first half of fiscal 2026 starts this fiscal year."
+    )
+    found = fiscal(text, APPLE)
+    # the value keeps Apple's label, the range is Apple's months
+    assert found["fiscal second-quarter"] == ("2025-Q2", (date(2025, 1, 1), date(2025, 3, 31)))
+    assert found["fiscal 2025"] == ("2025", (date(2024, 10, 1), date(2025, 9, 30)))
+    assert found["Q3 FY25"] == ("2025-Q3", (date(2025, 4, 1), date(2025, 6, 30)))
+    assert found["the fiscal first half of fiscal 2026"] == (
+        "2026-H1",
+        (date(2025, 10, 1), date(2026, 3, 31)),
+    )
+    assert found["this fiscal year"] == ("2025", (date(2024, 10, 1), date(2025, 9, 30)))
+
+
+def test_a_fiscal_year_may_be_named_for_the_year_it_begins() -> None:
+    found = fiscal("Home Depot said fiscal 2024 sales rose; its fiscal first quarter", HOME_DEPOT)
+    assert found["fiscal 2024"] == ("2024", (date(2024, 2, 1), date(2025, 1, 31)))
+    assert found["its fiscal first quarter"] == ("2025-Q1", (date(2025, 2, 1), date(2025, 4, 30)))
+
+
+def test_without_a_fiscal_year_fiscal_periods_are_calendar_periods() -> None:
+    found = fiscal(
+        "Apple expects fiscal 2025 revenue and fiscal third-quarter sales to rise.", None
+    )
+    assert found["fiscal 2025"] == ("2025", (date(2025, 1, 1), date(2025, 12, 31)))
+    assert found["fiscal third-quarter"] == ("2025-Q3", (date(2025, 7, 1), date(2025, 9, 30)))
+    # and a calendar quarter stays one when the fiscal year is known
+    found = fiscal("GDP grew in the first quarter.", APPLE)
+    assert found["the first quarter"] == ("2025-Q1", (date(2025, 1, 1), date(2025, 3, 31)))
+
+
+def test_a_results_story_compares_fiscal_quarters() -> None:
+    micron = fiscal_year_for("MU")
+    text = (
+        "Micron reported fiscal third-quarter results. Revenue rose 36% from a year earlier in "
+        "the quarter that ended May 29, and it forecast record revenue for the current quarter."
+    )
+    found = fiscal(text, micron)
+    assert found["fiscal third-quarter"] == ("2025-Q3", (date(2025, 3, 1), date(2025, 5, 31)))
+    assert found["a year earlier"] == ("2024-Q3", (date(2024, 3, 1), date(2024, 5, 31)))
+    assert found["the quarter"] == ("2025-Q3", (date(2025, 3, 1), date(2025, 5, 31)))
+    assert found["the current quarter"] == ("2025-Q4", (date(2025, 6, 1), date(2025, 8, 31)))
+
+
+def test_fiscal_years_of_listed_companies() -> None:
+    assert fiscal_year_for("aapl") == FiscalYear(9)
+    assert fiscal_year_for("NVDA") == FiscalYear(1)
+    assert fiscal_year_for("HD") == HOME_DEPOT
+    assert fiscal_year_for("IBM") is None  # the calendar year
+    assert fiscal_year_for(None) is None
+    with pytest.raises(ValueError, match="end_month"):
+        FiscalYear(end_month=13)
+
+
+def test_the_fiscal_year_table_is_well_formed() -> None:
+    path = resources.files("marketbrief.enrich").joinpath("data/fiscal_years.toml")
+    table = tomllib.loads(path.read_text("utf-8"))["companies"]
+    assert len(table) >= 6
+    for ticker, row in table.items():
+        assert ticker == ticker.upper(), ticker
+        assert set(row) == {"end_month", "named_for"}, ticker
+        assert 1 <= row["end_month"] <= 11, ticker  # December is the calendar year: not listed
+        assert row["named_for"] in ("end", "start"), ticker
+    assert {"AAPL", "MSFT", "NVDA", "WMT", "ORCL", "CSCO"} <= set(table)
+
+
+def test_the_pipeline_passes_the_primary_company_fiscal_year() -> None:
+    text = (
+        "Apple Inc. (NASDAQ: AAPL) will report results for its fiscal third quarter on July 31, "
+        "Apple said on Monday. Apple's iPhone sales rose."
+    )
+    article = Article(
+        id=ArticleId("apple"),
+        url=None,
+        title="Apple sets date for fiscal third-quarter results",
+        text=text,
+        language="en",
+        published_at=datetime(2025, 6, 23, 12, tzinfo=UTC),
+    )
+    analysis = enrich_article(article, load_kb())
+    assert [c.ticker for c in analysis.companies if c.role == "primary"] == ["AAPL"]
+    quarter = next(k for k in analysis.key_dates if k.span.text == "its fiscal third quarter")
+    assert (quarter.value, quarter.range) == ("2025-Q3", (date(2025, 4, 1), date(2025, 6, 30)))

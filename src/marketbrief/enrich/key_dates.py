@@ -34,7 +34,7 @@ import ahocorasick
 
 from marketbrief.model import KeyDate, Span
 
-__all__ = ["tag_key_dates"]
+__all__ = ["FiscalYear", "fiscal_year_for", "tag_key_dates"]
 
 # ── vocabulary ────────────────────────────────────────────────────────────────────────────────
 
@@ -139,7 +139,7 @@ _ZONE = _alt(_ZONES)
 
 # A year: 1700–2099 with nothing number-like around it; not a count of things ("2000 workers").
 _YEAR = (
-    r"(?<![\w$£€¥#.,/])(?:1[7-9]\d\d|20\d\d)(?![\w%]|[.,]\d|/\d|:\d)"
+    r"(?<![\w$£€¥#.,/])(?<!\d-\d{3}-)(?:1[7-9]\d\d|20\d\d)(?![\w%]|[.,]\d|/\d|:\d)"
     f"(?!\\s+{_alt(_COUNT_NOUNS)}\\b)"
 )
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\w%]|[.,:/]\d|\s*(?:%|percent\b|[ap]\.?m\b))"
@@ -166,6 +166,67 @@ _YEAR_REL = _alt(
         "the following year", "a year ago", "a year earlier",
     ]
 )  # fmt: skip
+
+# ── fiscal years ──────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class FiscalYear:
+    """When a company's fiscal year ends and which year names it.
+
+    ``end_month`` is the month the fiscal year ends in (a 52/53-week year that ends on the
+    Saturday or Sunday nearest a month's end counts as ending in that month); with
+    ``named_for_end`` "fiscal 2025" is the year that ends in 2025 (Apple, Microsoft, Nvidia,
+    Walmart), without it the year that begins in 2025 (Home Depot, Target: fiscal 2024 ended
+    on Feb. 2, 2025). Ranges are whole months.
+    """
+
+    end_month: int = 12
+    named_for_end: bool = True
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.end_month <= 12:
+            raise ValueError(f"end_month must be 1-12, not {self.end_month}")
+
+    def label_of(self, day: date) -> int:
+        """The fiscal year ``day`` falls in, as the company names it."""
+        end_year = day.year if day.month <= self.end_month else day.year + 1
+        return end_year if self.named_for_end else end_year - 1
+
+    def part_of(self, day: date, months: int) -> int:
+        """Which quarter (``months`` 3) or half (6) of its fiscal year ``day`` falls in."""
+        y, m = self._first_month(self.label_of(day))
+        return ((day.year * 12 + day.month - 1) - (y * 12 + m - 1)) // months + 1
+
+    def days(self, label: int, first: int = 0, months: int = 12) -> tuple[date, date]:
+        """First and last day of ``months`` months from month ``first`` of fiscal ``label``."""
+        y, m = _add_months(*self._first_month(label), first)
+        last_y, last_m = _add_months(y, m, months - 1)
+        return date(y, m, 1), _month_end(last_y, last_m)
+
+    def _first_month(self, label: int) -> tuple[int, int]:
+        end_year = label if self.named_for_end else label + 1
+        return _add_months(end_year, self.end_month, -11)
+
+
+def _load_fiscal_years() -> dict[str, FiscalYear]:
+    path = resources.files("marketbrief.enrich").joinpath("data/fiscal_years.toml")
+    raw = tomllib.loads(path.read_text("utf-8"))
+    return {
+        ticker.upper(): FiscalYear(int(row["end_month"]), row.get("named_for", "end") == "end")
+        for ticker, row in raw["companies"].items()
+    }
+
+
+_FISCAL_YEARS: Final = _load_fiscal_years()
+_CALENDAR: Final = FiscalYear()
+
+
+def fiscal_year_for(ticker: str | None) -> FiscalYear | None:
+    """The fiscal year of a listed company whose fiscal year is not the calendar year (from
+    ``data/fiscal_years.toml``), or None: unknown, or the calendar year."""
+    return _FISCAL_YEARS.get(ticker.upper()) if ticker else None
+
 
 # ── rules: (name, pattern) over lower-cased text. At one start the first rule that fits wins. ──
 
@@ -200,7 +261,7 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
     # "2025-06-24", "2025-06-24T15:30"
     (
         "iso",
-        r"(?<![\w.-])(?P<y>(?:19|20)\d\d)-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])"
+        r"(?<![\w.-])(?P<y>1[7-9]\d\d|20\d\d)-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])"
         r"(?:[t ](?P<h>[01]\d|2[0-3]):(?P<mi>[0-5]\d)(?::[0-5]\d)?)?(?![\w-]|:\d)",
     ),
     # "3/14/2025", "11/02/89"
@@ -212,8 +273,10 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
     # "Q4 2025", "4Q25", "fiscal Q2", "Q3"
     (
         "q_code",
-        r"(?:(?P<fy>fiscal|fy)\s*)?(?:q(?P<q>[1-4])|(?P<q2>[1-4])q)"
-        r"(?:[\s'’-]*(?P<y>(?:19|20)\d\d|\d\d)(?!\d))?(?![\w])",
+        r"(?:(?P<fy>fiscal|fy)(?:\s*['’]?(?P<y0>(?:19|20)\d\d|\d\d)(?!\d))?[\s-]*)?"
+        r"(?:q(?P<q>[1-4])|(?P<q2>[1-4])q)"
+        r"(?:\s+(?:of\s+)?(?P<fy2>fiscal(?:\s+year)?|fy)\s*['’]?(?P<y2>(?:19|20)\d\d|\d\d)(?!\d)"
+        r"|[\s'’-]*(?P<y>(?:19|20)\d\d|\d\d)(?!\d))?(?![\w])",
     ),
     # "the third quarter of 1984", "this year's third quarter", "fiscal second-quarter",
     # "the year-ago third quarter", "the 1988 second quarter"; "the second and fourth quarters"
@@ -222,11 +285,13 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
         r"(?:(?P<edge>early|late|the\s+end\s+of|the\s+beginning\s+of|the\s+start\s+of"
         r"|the\s+middle\s+of)\s+)?"
         r"(?:(?P<the>the|its|their|a|this|that)\s+)?"
+        r"(?:(?P<fiscal0>fiscal)\s+(?=\d))?"
         f"(?:(?P<yq>{_YEAR}|this\\s+year's|last\\s+year's|next\\s+year's|year-ago|year-earlier"
         r"|year-before|comparable|corresponding|same|current)\s+)?"
         r"(?:(?P<fiscal>fiscal|calendar)[\s-]+)?"
         r"(?P<q>first|second|third|fourth|final|1st|2nd|3rd|4th)[\s-]+quarter(?P<pl>s)?"
-        f"(?:\\s+(?:of|in)\\s+(?:(?:fiscal|calendar)\\s+)?(?P<year>{_YEAR}|{_YEAR_REL}))?"
+        r"(?:\s+(?:of|in)\s+(?:(?P<fiscal2>fiscal|calendar)\s+(?:year\s+)?)?"
+        f"(?P<year>{_YEAR}|{_YEAR_REL}))?"
         f"(?:\\s+(?P<yafter>{_YEAR}))?{_END}",
     ),
     # "the September quarter", "its December-quarter results": a quarter named by its last month
@@ -240,8 +305,8 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
         "half",
         r"(?:(?P<the>the)\s+)?"
         f"(?:(?P<yq>{_YEAR}|this\\s+year's|last\\s+year's|next\\s+year's|fiscal)\\s+)?"
-        r"(?:(?P<h>first|second|1st|2nd|back|latter|front)[\s-]+half"
-        r"(?:\s+of\s+(?:the\s+)?(?:(?:fiscal|calendar)\s+)?"
+        r"(?:(?P<h>first|second|1st|2nd|back|latter|front|last)[\s-]+half"
+        r"(?:\s+of\s+(?:the\s+)?(?:(?P<fiscal2>fiscal|calendar)\s+)?"
         f"(?P<year>{_YEAR}|{_YEAR_REL}|year|decade|century))?"
         r"|h(?P<hc>[12])|(?P<hc2>[12])h)(?:[\s'’-]*(?P<y>(?:19|20)\d\d|\d\d)(?!\d))?(?![\w])",
     ),
@@ -264,7 +329,7 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
         f"(?:(?P<year>{_YEAR})\\s+)?)"
         r"(?P<what>quarter|period|fiscal\s+year|year|month|week|season)"
         r"(?P<ago>\s+a\s+year\s+(?:ago|earlier)|\s+last\s+year)?"
-        f"(?:(?=\\s+(?:ended|ending)\\s+(?P<ended>{_MONTH_D})))?"
+        f"(?:(?=\\s+(?:(?:that|which)\\s+)?(?:ended|ending)\\s+(?P<ended>{_MONTH_D})))?"
         r"(?![\w-]|\s+(?:of|before|after|to\s+date|high|low|ago|earlier|later)\b)",
     ),
     # "the 1980s", "the early '90s", "the nineties", "mid-1990s"
@@ -299,7 +364,7 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
         r"|the\s+following"
         r"|the\s+current|the\s+present|the\s+upcoming|this\s+past|this\s+coming|last|this|next|past"
         r"|coming"
-        r"|previous|current|upcoming)\s+"
+        r"|previous|current|upcoming|the(?=\s+weekend))\s+"
         r"(?P<unit>week(?:end)?|month|quarter|year|fiscal\s+year|calendar\s+year|decade"
         r"|(?:few|several)\s+(?:days|weeks|months|years|quarters)|days|weeks|months|years|quarters)"
         r"(?![\w-]|\s+(?:or\s+two|ago|earlier)\b)",
@@ -307,7 +372,7 @@ _RULES: Final[tuple[tuple[str, str], ...]] = (
     # "year-end", "the end of the year", "the end of the month"
     (
         "period_end",
-        r"(?:(?P<w1>year|month|quarter|week)[\s-]?end|(?P<w2>year|month|quarter|week)'s\s+end"
+        r"(?:(?P<w1>year|month|quarter)[\s-]?end|(?P<w4>week)[\s-]end|(?P<w2>year|month|quarter|week)'s\s+end"
         r"|the\s+end\s+of\s+the\s+(?P<w3>year|month|quarter|week))(?![\w-])",
     ),
     # "fiscal 1989", "mid-1996", "the end of 1990", "FY2026", "fiscal '26"
@@ -576,7 +641,7 @@ _NUMBER_START: Final = re.compile(
     r"(?:(?:more|additional|straight|consecutive|full|trading|business|calendar|working|extra"
     r"|further)\s+)?"
     f"(?:{_UNIT}|{_MONTH_D}|[ap]\\.?\\s?m\\b|o'clock|in\\s+the\\s|(?:st|nd|rd|th)\\b|['’]?s\\b"
-    r"|[qh]\b|(?:to|or|and|through|-|–)\s*\d|times\b)))"
+    r"|[qh](?:\d\d)?\b|(?:to|or|and|through|-|–)\s*\d|times\b)))"
 )
 _PREFIX_WORDS: Final = frozenset(
     [
@@ -627,6 +692,8 @@ def _tense_cue(words: list[str], i: int) -> int:
     """The tense a word signals in context: +1 future, -1 past, ``_PRESENT``, or 0 (none)."""
     w = words[i]
     if w in _FUTURE_WORDS or w.endswith("'ll"):
+        if w not in _FUTURE_AUX and i > 0 and words[i - 1] in _DETERMINERS:
+            return 0  # "the plan", "its forecast": a noun, not a plan ahead
         return 1
     if w in _PRESENT_WORDS:
         following = words[i + 1] if i + 1 < len(words) else ""
@@ -696,6 +763,13 @@ _PREP_BEFORE: Final = re.compile(
 )
 _AGE_AFTER: Final = re.compile(r"\s+old\b")
 _NAME_AFTER_MONTH: Final = re.compile(r"\s+(?:of|for|on)\s+(?:the\s+)?[A-Z][a-z]")
+_CAPITAL_AFTER: Final = re.compile(r" [A-Z][a-z]")
+# Words that make a month name part of a company's name ("March Capital", "May Holdings").
+_ORG_AFTER: Final = re.compile(
+    r" (?:Capital|Holdings?|Group|Partners|Ventures|Funds?|Advis[eo]rs|Bank|Securities|Management"
+    r"|Investments?|Asset|Associates|Inc|Corp|Co|LLC|Ltd|Networks|Media|Labs|Systems"
+    r"|Technologies|Therapeutics|Pharmaceuticals|Energy|Resources|Realty|Properties)\b"
+)
 _OF_AFTER: Final = re.compile(r"\s+of\b")
 # Words ending in "s" that are not plural nouns (a plural noun before "a week" makes it a rate).
 _NOT_PLURAL: Final = frozenset(_WORDS["scan"]["not_plural"])
@@ -724,9 +798,25 @@ _QUARTER_VALUE: Final = re.compile(r"\d{4}-Q[1-4X]")
 _DAY_VALUE: Final = re.compile(r"\d{4}-\d\d-\d\d")
 _MONTH_VALUE: Final = re.compile(r"\d{4}-\d\d")
 _AT_BEFORE: Final = re.compile(r"\bat\W*$")
+# A word after "a second" that makes it an ordinal ("a second term"), not a unit of time.
+_WORD_AFTER: Final = re.compile(
+    r"\s+(?!or\b|and\b|to\b|of\b|in\b|for\b|later\b|after\b|before\b|ago\b)[a-z]"
+)
+# After "today's" or "of tomorrow", nouns that make it the present age rather than a day.
+_GENERIC_AFTER_TODAY: Final = re.compile(
+    r"(?:['’]s\s+|\s+)(?:world|youth|society|generation|children|kids|teens|teenagers|young|culture"
+    r"|standards|personal\s+computers|consumers?)\b"
+)
+_WEEK_OF: Final = re.compile(r"\bthe\s+week\s+of\s+\Z")
+# "the quarter ended Sept. 30": the closing day names the period, which stays the reference
+# for a later "a year earlier"
+_PERIOD_ENDED: Final = re.compile(
+    r"\b(?:quarter|period|year|months|weeks|half)\s+(?:ended|ending|through|to)\s+\Z"
+)
 
 # How far back (characters) the date that "a year earlier" or "the quarter" refers to may be.
 _REFERENCE_WINDOW: Final = 300
+_QUARTER_WINDOW: Final = 1200
 
 
 @dataclass(frozen=True, slots=True)
@@ -740,22 +830,50 @@ class _Found:
     # a comparison ("a year earlier"): later anaphora still refer to the date it compares with
     refers_back: bool = False
     days: tuple[date, date] | None = None  # the days covered, when more than the value says
+    # what a later comparison compares with, when not the value ("the first nine months": the
+    # year so far, so "a year earlier" is the year before)
+    compare_as: str | None = None
+    fiscal: bool = False  # a period of the company's fiscal year: its range follows that calendar
 
 
 class _Doc:
     """The text being tagged (and its ASCII-lower-cased twin), its anchor date, what was said."""
 
-    __slots__ = ("_clause_marks", "_cues", "_starts", "dct", "last_at", "last_value", "low", "text")
+    __slots__ = (
+        "_clause_marks",
+        "_cues",
+        "_starts",
+        "dct",
+        "fiscal",
+        "fiscal_values",
+        "last_at",
+        "last_past_at",
+        "last_past_value",
+        "last_quarter",
+        "last_quarter_at",
+        "last_value",
+        "low",
+        "text",
+    )
 
-    def __init__(self, text: str, dct: date | None) -> None:
+    def __init__(self, text: str, dct: date | None, fiscal: FiscalYear | None = None) -> None:
         self.text = text
         self.low = text.translate(_ASCII_LOWER)  # same length, same offsets
         self.dct = dct
+        # the company's fiscal year, when it is not the calendar year
+        self.fiscal = fiscal if fiscal is not None and fiscal != _CALENDAR else None
+        self.fiscal_values: set[str] = set()  # values said of the fiscal calendar
         self._starts: list[int] | None = None
         self._clause_marks: dict[int, list[tuple[int, int]]] = {}
         self._cues: dict[int, list[tuple[int, int, int]]] = {}
         self.last_value: str | None = None
         self.last_at = -(10**9)
+        # what comparisons ("a year earlier", "the year-ago period") compare with: the last
+        # value not ahead of the publication date, and the last such quarter
+        self.last_past_value: str | None = None
+        self.last_past_at = -(10**9)
+        self.last_quarter: str | None = None
+        self.last_quarter_at = -(10**9)
 
     def sentence(self, start: int) -> tuple[int, int]:
         """The [start, end) bounds of the sentence holding the offset ``start``."""
@@ -832,6 +950,16 @@ class _Doc:
         """The last calendar value mentioned within the reference window before ``start``."""
         if self.last_value is not None and start - self.last_at <= _REFERENCE_WINDOW:
             return self.last_value
+        return None
+
+    def compared(self, start: int) -> str | None:
+        """What a comparison at ``start`` compares with: the last calendar value over by the
+        publication date within the reference window, else a quarter named further back (a
+        results story compares quarters: "Revenue rose from $93 million a year earlier")."""
+        if self.last_past_value is not None and start - self.last_past_at <= _REFERENCE_WINDOW:
+            return self.last_past_value
+        if self.last_quarter is not None and start - self.last_quarter_at <= _QUARTER_WINDOW:
+            return self.last_quarter
         return None
 
     def before(self, start: int, width: int = 24) -> str:
@@ -960,6 +1088,10 @@ def _pick(candidates: list[tuple[date, date, str]], dct: date, tense: int) -> st
     if tense == _NEAREST:
         return after[2] if forth < back else before[2]
     if tense > 0:
+        # a deadline reported just after it passed ("to return the child by Jan. 14", written
+        # on Jan. 15) is not the one a year ahead
+        if before[0] == before[1] and back <= 7 and forth > 300:
+            return before[2]
         return after[2]
     # a past tense that points half a year back when the next one is weeks away is misread
     # more often than not ("was planned for early March", written in February)
@@ -1015,12 +1147,7 @@ def _resolve_weekday(wd: int, dct: date | None, tense: int, det: str) -> str:
 def _resolve_quarter(q: int, dct: date | None, tense: int) -> str:
     if dct is None:
         return f"XXXX-Q{q}"
-    cur, y = _quarter_of(dct), dct.year
-    if q > cur and (tense < 0 or (tense == 0 and q - cur >= 2)):
-        y -= 1
-    elif q < cur and tense > 0 and cur - q >= 2:
-        y += 1
-    return f"{y}-Q{q}"
+    return f"{dct.year + _part_shift(q, _quarter_of(dct), tense, 4)}-Q{q}"
 
 
 def _resolve_season(code: str, dct: date | None, tense: int, det: str) -> str:
@@ -1042,6 +1169,72 @@ def _resolve_season(code: str, dct: date | None, tense: int, det: str) -> str:
             if first.year == dct.year and (code != "WI" or last >= dct):
                 return value
     return _pick(cands[1:], dct, tense)
+
+
+def _part_shift(n: int, cur: int, tense: int, parts: int) -> int:
+    """Years to add to the current one for quarter (``parts`` 4) or half (2) ``n`` when the
+    current one is ``cur``: the past one when the clause looks back, the next one ahead."""
+    if parts == 4:
+        if n > cur and (tense < 0 or (tense == 0 and n - cur >= 2)):
+            return -1
+        if n < cur and tense > 0 and cur - n >= 2:
+            return 1
+        return 0
+    if n > cur and tense < 0:
+        return -1
+    if n < cur and tense > 0:
+        return 1
+    return 0
+
+
+def _fiscal_part(
+    fiscal: FiscalYear, kind: str, n: int, label: int | None, doc: _Doc, start: int, end: int
+) -> _Found:
+    """Fiscal quarter (``kind`` "Q") or half ("H") ``n`` of fiscal year ``label`` (None: the
+    one the clause means): the value keeps the company's label ("2025-Q3", as TimeML annotates
+    fiscal periods), the range holds its calendar days."""
+    months = 3 if kind == "Q" else 6
+    if label is None:
+        if doc.dct is None:
+            return _Found("DATE", f"XXXX-{kind}{n}")
+        cur = fiscal.part_of(doc.dct, months)
+        shift = _part_shift(n, cur, doc.lean(start, end), 12 // months)
+        label = fiscal.label_of(doc.dct) + shift
+    return _Found("DATE", f"{label}-{kind}{n}", fiscal=True)
+
+
+def _quarter_at(doc: _Doc, day: date, shift: int) -> _Found:
+    """The quarter ``shift`` quarters from the one holding ``day``: the company's fiscal
+    quarter when its fiscal year is known ("the current quarter" of a company is the one it
+    reports), else the calendar quarter."""
+    y, m = _add_months(day.year, day.month, 3 * shift)
+    if doc.fiscal is None:
+        return _Found("DATE", f"{y}-Q{(m - 1) // 3 + 1}")
+    moved = date(y, m, 1)
+    return _Found(
+        "DATE", f"{doc.fiscal.label_of(moved)}-Q{doc.fiscal.part_of(moved, 3)}", fiscal=True
+    )
+
+
+def _fiscal_year_found(fiscal: FiscalYear, label: int) -> _Found:
+    return _Found("DATE", str(label), fiscal=True)
+
+
+_FISCAL_VALUE: Final = re.compile(r"(\d{4})(?:-([QH])([1-4]))?")
+
+
+def _fiscal_range(fiscal: FiscalYear, value: str) -> tuple[date, date] | None:
+    """The calendar days of a fiscal value ("2025", "2025-Q3", "2025-H1")."""
+    m = _FISCAL_VALUE.fullmatch(value)
+    if m is None:
+        return None
+    label, kind, n = int(m.group(1)), m.group(2), int(m.group(3) or 0)
+    if kind is None:
+        return fiscal.days(label)
+    months = 3 if kind == "Q" else 6
+    if n > 12 // months:
+        return None
+    return fiscal.days(label, months * (n - 1), months)
 
 
 def _shift_value(value: str, years: int) -> str | None:
@@ -1090,6 +1283,7 @@ _DATE_UNIT: Final = {
     "D": ("D", 24, "H"),
 }
 _TIME_UNIT: Final = {"H": ("H", 60, "M"), "MIN": ("M", 60, "S"), "S": ("S", 1, "S")}
+_SUB_CODE: Final = {"Y": "M", "M": "D", "W": "D", "D": "H", "H": "MIN", "MIN": "S"}
 
 
 def _duration_value(n: float | None, code: str) -> str:
@@ -1112,7 +1306,14 @@ def _duration_value(n: float | None, code: str) -> str:
     whole, frac = int(n), n - int(n)
     if frac == 0:
         return f"{prefix}{whole}{letter}"
+    if code == "S":
+        return f"PT{max(1, round(n))}S"
     rest = round(frac * sub)
+    if rest == sub:  # "1.99 years": two years
+        whole, rest = whole + 1, 0
+    if rest == 0:
+        # a fraction too small for the next unit down ("0.01 years") is said in a smaller one
+        return f"{prefix}{whole}{letter}" if whole else _duration_value(frac * sub, _SUB_CODE[code])
     if code == "D":  # days with hours: P2DT12H
         return f"P{whole}DT{rest}H" if whole else f"PT{rest}H"
     if code == "W":
@@ -1249,6 +1450,10 @@ def _on_month_day(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     value = _date_value(year, month, day, doc, start, end)
     if not value:
         return None
+    week_of = _WEEK_OF.search(doc.low, max(0, start - 16), start)
+    if week_of is not None and value[:1].isdigit() and not g("wd"):
+        # "the week of March 6": the ISO week holding that day
+        return _Found("DATE", _week(date.fromisoformat(value)), start=week_of.start())
     last_day = g("day2") or g("day3")
     if last_day:
         # "July 29-30": the first day is the date, the range runs to the last
@@ -1288,13 +1493,26 @@ _QUARTER_WORD: Final = {
 }
 
 
+def _fiscal_label(text: str, fiscal: FiscalYear, doc: _Doc) -> int | None:
+    """The fiscal year named by "2025", "'25", "this year's", "next year's" (None: another
+    phrase, such as "year-ago")."""
+    w = _low(text)
+    if _FOUR_DIGITS.fullmatch(w) or (len(w) <= 3 and w.lstrip("'’").isdigit()):
+        return _year_number(w.lstrip("'’"), doc.dct)
+    if doc.dct is None or not w.startswith(("this", "last", "next", "current")):
+        return None
+    return fiscal.label_of(doc.dct) + (
+        -1 if w.startswith("last") else 1 if w.startswith("next") else 0
+    )
+
+
 def _year_of_phrase(yq: str, doc: _Doc, start: int) -> int | None:
     """The year of "this year's", "year-ago", "1988" in front of a quarter or half."""
     w = _low(yq)
     if _FOUR_DIGITS.fullmatch(w):
         return int(w)
     if w in ("year-ago", "year-earlier", "year-before"):
-        ref = doc.reference(start)
+        ref = doc.compared(start)
         if ref and ref[:4].isdigit():
             return int(ref[:4]) - 1
         return doc.dct.year - 1 if doc.dct else None
@@ -1312,6 +1530,16 @@ def _on_quarter(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     q = _QUARTER_WORD[_low(g("q"))]
     if g("pl"):
         return _Found("SET", f"XXXX-Q{q}")
+    fiscal = (
+        doc.fiscal
+        if "fiscal" in (_low(g("fiscal")), _low(g("fiscal2")), _low(g("fiscal0")))
+        else None
+    )
+    if fiscal is not None:
+        label_text = g("year") or g("yafter") or g("yq")
+        label = _fiscal_label(label_text, fiscal, doc) if label_text else None
+        if label is not None or not label_text:
+            return _fiscal_part(fiscal, "Q", q, label, doc, start, end)
     year: int | None = None
     for key in ("year", "yafter", "yq"):
         text = g(key)
@@ -1345,46 +1573,67 @@ def _on_q_code(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     if "Q" not in doc.text[start:end]:
         return None  # "q3" in lower case is rarely a quarter
     q = int(g("q") or g("q2") or 0)
-    year = _year_number(g("y"), doc.dct)
+    year = _year_number(g("y0") or g("y2") or g("y"), doc.dct)
+    fiscal = doc.fiscal if g("fy") or g("fy2") else None
+    if fiscal is not None:
+        return _fiscal_part(fiscal, "Q", q, year, doc, start, end)
     if year is not None:
         return _Found("DATE", f"{year}-Q{q}")
     return _Found("DATE", _resolve_quarter(q, doc.dct, doc.lean(start, end)))
 
 
 def _on_half(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
+    yq = _low(g("yq"))
+    fiscal = doc.fiscal if "fiscal" in (yq, _low(g("fiscal2"))) else None
     if g("hc") or g("hc2"):
         if "H" not in doc.text[start:end]:
             return None
         h = int(g("hc") or g("hc2") or 0)
         year = _year_number(g("y"), doc.dct)
-    else:
-        word = _low(g("h"))
-        h = 1 if word in ("first", "1st", "front") else 2
-        of = _low(g("year"))
-        if of in ("year", "decade"):
-            if of == "decade":
-                return None
-            of = ""
-        yq = of or _low(g("yq"))
-        year = None
-        if yq and yq != "fiscal":
-            year = _year_of_phrase(yq, doc, start)
+        if year is None and yq[:1].isdigit():
+            year = int(yq)
+        # "the 1H25 results": like "Q3", a code is tagged without its article
+        code_at = g.start("hc2") if g("hc2") else g.start("hc") - 1
+        found = _half_found(h, year, fiscal, doc, start, end)
+        return replace(found, start=code_at) if g("the") and not yq else found
+    word = _low(g("h"))
+    h = 1 if word in ("first", "1st", "front") else 2
+    of = _low(g("year"))
+    if word == "last" and not of[:1].isdigit():
+        return None  # "the last half hour"; only "the last half of 1989" is a half year
+    if of == "decade":
+        return None
+    of = "" if of == "year" else of
+    phrase = of or yq
+    if fiscal is not None:
+        label = _fiscal_label(phrase, fiscal, doc) if phrase and phrase != "fiscal" else None
+        return _half_found(h, label, fiscal, doc, start, end)
+    year = _year_of_phrase(phrase, doc, start) if phrase and phrase != "fiscal" else None
+    return _half_found(h, year, None, doc, start, end)
+
+
+def _half_found(
+    h: int, year: int | None, fiscal: FiscalYear | None, doc: _Doc, start: int, end: int
+) -> _Found:
+    """Half ``h`` of ``year`` (None: the one the clause means), fiscal when ``fiscal`` is set."""
+    if fiscal is not None:
+        return _fiscal_part(fiscal, "H", h, year, doc, start, end)
     if year is None:
         if doc.dct is None:
             return _Found("DATE", f"XXXX-H{h}")
-        cur, year = (1 if doc.dct.month <= 6 else 2), doc.dct.year
-        tense = doc.lean(start, end)
-        if h > cur and tense < 0:
-            year -= 1
-        elif h < cur and tense > 0:
-            year += 1
+        cur = 1 if doc.dct.month <= 6 else 2
+        year = doc.dct.year + _part_shift(h, cur, doc.lean(start, end), 2)
     return _Found("DATE", f"{year}-H{h}")
 
 
 def _on_months_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     n = {"three": 3, "six": 6, "nine": 9, "twelve": 12}.get(_low(g("n")))
     months = n if n is not None else int(g("n") or 0)
-    return _Found("DURATION", f"P{months}M")
+    year = g("year") or (str(doc.dct.year) if doc.dct else None)
+    which = _low(g("which"))
+    if which in ("year-earlier", "year-ago", "same", "comparable"):
+        year = None
+    return _Found("DURATION", f"P{months}M", compare_as=year)
 
 
 def _on_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
@@ -1396,12 +1645,19 @@ def _on_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     ago = ago or (
         any(w in which for w in ("comparable", "corresponding", "same")) and bool(g("ago"))
     )
-    ref = doc.reference(start)
+    ref = doc.compared(start) if ago else doc.reference(start)
     if g("ended") and what in ("quarter", "period"):
         if not g.capital("ended"):
             return None
         # "the quarter ended Sept. 30": the quarter that ends in that month, the latest such
-        q = (_month_number(g("ended") or "") - 1) // 3 + 1
+        month = _month_number(g("ended") or "")
+        if doc.fiscal is not None and doc.dct is not None and what == "quarter" and not year:
+            # named as the company names it: Micron's quarter ended May 29 is its fiscal Q3
+            y = doc.dct.year if month <= doc.dct.month else doc.dct.year - 1
+            last = date(y, month, 1)
+            label, q = doc.fiscal.label_of(last), doc.fiscal.part_of(last, 3)
+            return _Found("DATE", f"{label}-Q{q}", fiscal=True)
+        q = (month - 1) // 3 + 1
         if year:
             return _Found("DATE", f"{year}-Q{q}")
         return _Found("DATE", _resolve_quarter(q, doc.dct, -1) if doc.dct else f"XXXX-Q{q}")
@@ -1409,21 +1665,22 @@ def _on_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         if "current" in which or the == "this":
             if doc.dct is None:
                 return _Found("DATE", "XXXX-QX")
-            return _Found("DATE", f"{doc.dct.year}-Q{_quarter_of(doc.dct)}")
+            return _quarter_at(doc, doc.dct, 0)
         if year:
             which_q = ref[-1] if ref and _QUARTER_VALUE.fullmatch(ref) else "X"
             return _Found("DATE", f"{year}-Q{which_q}")
         latest = any(w in which for w in ("latest", "most recent", "just"))
         if ref and _QUARTER_VALUE.fullmatch(ref) and not latest:
-            base = ref
+            found = _Found("DATE", ref, fiscal=ref in doc.fiscal_values)
         elif doc.dct is not None:
-            y, m = _add_months(doc.dct.year, doc.dct.month, -3)
-            base = f"{y}-Q{(m - 1) // 3 + 1}"
+            found = _quarter_at(doc, doc.dct, -1)
         else:
-            base = "XXXX-QX"
-        if ago and base[0].isdigit():
-            return _Found("DATE", _shift_value(base, -1) or base, refers_back=True)
-        return _Found("DATE", base)
+            return _Found("DATE", "XXXX-QX")
+        if ago:
+            return replace(
+                found, value=_shift_value(found.value, -1) or found.value, refers_back=True
+            )
+        return found
     if what == "period":
         if not which.strip() and not year:
             return None
@@ -1439,17 +1696,17 @@ def _on_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         base = f"{y}-Q{(m - 1) // 3 + 1}"
         return _Found("DATE", (_shift_value(base, -1) or base) if ago else base, refers_back=ago)
     if what in ("fiscal year", "year"):
+        fiscal = doc.fiscal if "fiscal" in what or "fiscal" in which else None
         if year:
-            return _Found("DATE", year)
+            return _fiscal_year_found(fiscal, int(year)) if fiscal else _Found("DATE", year)
         if not which.strip():
             return None
         if doc.dct is None:
             return _Found("DATE", "XXXX")
-        if ago or "previous" in which or "prior" in which:
-            return _Found("DATE", str(doc.dct.year - 1))
-        if "latest" in which or "just" in which:
-            return _Found("DATE", str(doc.dct.year - 1))
-        return _Found("DATE", str(doc.dct.year))
+        label = fiscal.label_of(doc.dct) if fiscal else doc.dct.year
+        if ago or any(w in which for w in ("previous", "prior", "latest", "just")):
+            label -= 1
+        return _fiscal_year_found(fiscal, label) if fiscal else _Found("DATE", str(label))
     return None
 
 
@@ -1502,6 +1759,8 @@ def _on_season(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     bare = not det and not year_text and not g("edge")
     if bare and (code in ("FA", "SP") or not _PREP_BEFORE.search(doc.before(start))):
         return None
+    if code in ("FA", "SP") and not year_text and _OF_AFTER.match(doc.low, end):
+        return None  # "the fall of Saigon", "the Fall of Rome": a collapse, not autumn
     if year_text:
         year = _year_number(year_text, doc.dct) if year_text[:1].isdigit() else None
         if year is None:
@@ -1544,7 +1803,13 @@ def _relative_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None
         "the upcoming",
         "upcoming",
     )
-    if " " in unit or unit in ("days", "weeks", "months", "years", "quarters"):
+    if unit.startswith(("few", "several")) or unit in (
+        "days",
+        "weeks",
+        "months",
+        "years",
+        "quarters",
+    ):
         code = _UNITS[unit.split()[-1].rstrip("s")]
         if det in ("coming", "the coming", "upcoming", "the upcoming"):
             return _Found("DATE", "FUTURE_REF", 1)  # "in the coming weeks"
@@ -1565,7 +1830,16 @@ def _relative_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None
     if unit == "weekend":
         if dct is None:
             return _Found("DATE", "XXXX-WXX-WE")
-        if shift == 0:
+        if det == "the":
+            # "over the weekend": the one just past or just ahead, as the tense says; without
+            # one, early in the week the last, late in the week the coming one
+            tense = doc.lean(start, end)
+            shift = (
+                -1
+                if dct.isoweekday() < 6 and (tense < 0 or (tense == 0 and dct.isoweekday() <= 3))
+                else 0
+            )
+        elif shift == 0:
             tense = doc.lean(start, end)
             shift = -1 if tense < 0 and dct.isoweekday() < 6 else 0
         return _Found("DATE", _week(dct + timedelta(weeks=shift)) + "-WE")
@@ -1578,7 +1852,9 @@ def _relative_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None
     if dct is None:
         frame = {"week": "XXXX-WXX", "month": "XXXX-XX", "quarter": "XXXX-QX"}
         return _Found("DATE", frame.get(unit, "XXXX"), shift)
-    if det in ("the past", "the last", "the next", "the coming") and unit != "year":
+    if unit == "fiscal year" and doc.fiscal is not None:
+        return _fiscal_year_found(doc.fiscal, doc.fiscal.label_of(dct) + shift)
+    if det in ("the past", "the last", "the next", "the coming") and "year" not in unit:
         # "the past week", "the next month": a stretch of time ending or starting now
         code = _UNITS[unit.split()[-1]]
         return _Found("DURATION", _duration_value(1, code), shift)
@@ -1588,13 +1864,12 @@ def _relative_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None
         y, m = _add_months(dct.year, dct.month, shift)
         return _Found("DATE", f"{y}-{m:02d}")
     if unit == "quarter":
-        y, m = _add_months(dct.year, dct.month, 3 * shift)
-        return _Found("DATE", f"{y}-Q{(m - 1) // 3 + 1}")
+        return _quarter_at(doc, dct, shift)
     return _Found("DATE", str(dct.year + shift))
 
 
 def _on_period_end(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
-    unit = _low(g("w1") or g("w2") or g("w3"))
+    unit = _low(g("w1") or g("w2") or g("w3") or g("w4"))
     dct = doc.dct
     if dct is None:
         return _Found(
@@ -1612,6 +1887,7 @@ def _on_period_end(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
 
 
 def _on_year(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
+    fiscal = doc.fiscal if _low(g("fy") or g("fy2"))[:5] in ("fisca", "fy", "the f") else None
     if g("year"):
         year = int(g("year") or 0)
         fy = g("fy") or g("fy2") or g("edge")
@@ -1619,9 +1895,13 @@ def _on_year(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
             return None
         if not fy and doc.before(start, 3).endswith(("No ", "No. ", "#")):
             return None
+        if fiscal is not None:
+            return _fiscal_year_found(fiscal, year)
         return _Found("DATE", str(year))
     yy = g("yy") or g("yy2")
     year_n = _year_number(yy, doc.dct)
+    if year_n and fiscal is not None:
+        return _fiscal_year_found(fiscal, year_n)
     return _Found("DATE", str(year_n)) if year_n else None
 
 
@@ -1659,8 +1939,14 @@ def _on_month(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         and (word == "MAY" or not _MAY_CONTEXT.search(doc.before(start, 16)))
     ):
         return None
-    if alone and _NAME_AFTER_MONTH.match(doc.text, end):
+    if alone and (_NAME_AFTER_MONTH.match(doc.text, end) or _ORG_AFTER.match(doc.text, end)):
         return None  # "the March of the Combatant Mothers", "March for Life": names
+    if (
+        alone
+        and _CAPITAL_AFTER.match(doc.text, end)
+        and not _MAY_CONTEXT.search(doc.before(start, 16))
+    ):
+        return None  # "April Ryan asked": a first name ("in June Apple said" is a date)
     if year_text:
         return _Found("DATE", f"{int(year_text)}-{month:02d}")
     dct = doc.dct
@@ -1699,14 +1985,16 @@ def _ago_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     ref = doc.reference(start)
     # "a year earlier" compares with the period just named ("the third quarter" → a year before
     # it); "three days later" continues a narrative from its last date
-    if ref and n is not None and n == int(n) and ref[:4].isdigit():
-        if code == "Y" and (direction != "ago" or n == 1):
-            shifted = _shift_value(ref, sign * int(n))
+    if n is not None and n == int(n) and code == "Y" and (direction != "ago" or n == 1):
+        compared = doc.compared(start) if sign < 0 else ref
+        if compared and compared[:4].isdigit():
+            shifted = _shift_value(compared, sign * int(n))
             if shifted:
-                return _Found("DATE", shifted)
-        if code == "D" and direction in ("earlier", "later") and _DAY_VALUE.fullmatch(ref):
-            moved = date.fromisoformat(ref) + timedelta(days=sign * int(n))
-            return _Found("DATE", moved.isoformat())
+                return _Found("DATE", shifted, fiscal=compared in doc.fiscal_values)
+    day_shift = n is not None and n == int(n) and code == "D" and direction in ("earlier", "later")
+    if day_shift and n is not None and ref and _DAY_VALUE.fullmatch(ref):
+        moved = date.fromisoformat(ref) + timedelta(days=sign * int(n))
+        return _Found("DATE", moved.isoformat())
     dct = doc.dct
     if dct is None or n is None or code not in ("Y", "M", "W", "D", "DE", "Q"):
         if n is None and sign < 0:
@@ -1725,11 +2013,11 @@ def _ago_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
 
 
 def _on_year_ago(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
-    ref = doc.reference(start)
+    ref = doc.compared(start)
     if ref and ref[:4].isdigit():
         shifted = _shift_value(ref, -1)
         if shifted:
-            return _Found("DATE", shifted, refers_back=True)
+            return _Found("DATE", shifted, refers_back=True, fiscal=ref in doc.fiscal_values)
     if doc.dct is None:
         return _Found("DATE", "XXXX", refers_back=True)
     return _Found("DATE", str(doc.dct.year - 1), refers_back=True)
@@ -1807,6 +2095,8 @@ def _on_day_part(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
 
 
 def _on_clock(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
+    if g("named") and doc.before(start, 5).endswith("high "):
+        return None  # "high noon"
     if g("named"):
         t = _named_clock(_low(g("named")))
     elif g("hw"):
@@ -1849,6 +2139,10 @@ def _on_weekday(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
 
 def _on_deictic(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     w, rel = _low(g("w")), _low(g("rel"))
+    if w != "yesterday" and not rel and _GENERIC_AFTER_TODAY.match(doc.low, end):
+        return None  # "today's youth": the present age, not a day
+    if w == "tomorrow" and doc.before(start, 3) == "of ":
+        return None  # "the people of tomorrow": the future, not a day
     shift = {"today": 0, "yesterday": -1, "tomorrow": 1}[w] + {"before": -1, "after": 1}.get(rel, 0)
     if doc.dct is None:
         return _Found("DATE", "PRESENT_REF" if shift == 0 else "XXXX-XX-XX", shift)
@@ -1979,6 +2273,9 @@ def _on_duration(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         return None
     if unit_word in ("second", "sec") and n is not None and n < 1:
         return None
+    unit_end = g.start("unit") + len(g("unit") or "")
+    if unit_word == "second" and num_text in ("a", "one") and _WORD_AFTER.match(doc.low, unit_end):
+        return None  # "a second term", "a second group": an ordinal, not a second of time
     if code == "D" and unit_word == "night" and n is None:
         return None
     if g("num2") and n is not None:
@@ -2134,9 +2431,11 @@ def _relation(found: _Found, span: tuple[date, date] | None, dct: date | None, t
             return "past"
         if span[0] > dct:
             return "future"
-        lean = found.lean or tense
+        # a period under way ("this summer") is ongoing, unless the phrase points at a part of
+        # it ("earlier this month") or the clause at what is still to come ("will be depleted
+        # this summer"); a past verb ("sales rose this year") does not end the period
+        lean = found.lean or max(tense, 0)
         if span[0] < span[1] and lean:
-            # a period under way ("this summer"): the clause says which part of it is meant
             return "past" if lean < 0 else "future"
         return "ongoing"
     lean = found.lean or tense
@@ -2241,8 +2540,16 @@ def _normalise(rule: str, m: re.Match[str], doc: _Doc) -> _Found | None:
     return found
 
 
-def tag_key_dates(text: str, published_at: datetime | None) -> tuple[KeyDate, ...]:
+def tag_key_dates(
+    text: str, published_at: datetime | None, *, fiscal_year: FiscalYear | None = None
+) -> tuple[KeyDate, ...]:
     """Every time expression in ``text``, normalised against ``published_at`` (TIMEX3 values).
+
+    ``fiscal_year`` is the fiscal year of the company the text is about (``fiscal_year_for``
+    its ticker): "fiscal 2025", "the fiscal third quarter", "Q3 FY25", "this fiscal year" then
+    cover that company's months. The value keeps the company's label (TimeML has no fiscal
+    calendar: "fiscal third quarter" is ``2025-Q3`` either way); ``range`` and ``relation``
+    follow the fiscal calendar. Without it fiscal periods are taken as calendar periods.
 
     Spans are [start, end) offsets into ``text`` and ``span.text == text[start:end]``; results are
     in text order and never overlap. ``range`` is the first and last day a DATE or TIME covers
@@ -2250,7 +2557,7 @@ def tag_key_dates(text: str, published_at: datetime | None) -> tuple[KeyDate, ..
     ``relation`` says whether it lies before, around or after the publication date (by the tense
     of its clause when there is no date to compare); ``event`` is its clause, or None.
     """
-    doc = _Doc(text, _anchor_date(published_at))
+    doc = _Doc(text, _anchor_date(published_at), fiscal_year)
     out: list[KeyDate] = []
     floor = 0  # nothing before this offset can start a new expression
     for trigger in _triggers(doc.low):
@@ -2271,13 +2578,32 @@ def tag_key_dates(text: str, published_at: datetime | None) -> tuple[KeyDate, ..
         while end > start and text[end - 1] in " \t\r\n,":
             end -= 1
         floor = end
-        span = found.days or (
-            _range_of(found.value, doc.dct) if found.type in ("DATE", "TIME") else None
-        )
+        fiscal = found.fiscal and doc.fiscal is not None
+        if fiscal and doc.fiscal is not None:
+            span = _fiscal_range(doc.fiscal, found.value)
+            doc.fiscal_values.add(found.value)
+        else:
+            span = found.days or (
+                _range_of(found.value, doc.dct) if found.type in ("DATE", "TIME") else None
+            )
         calendar = found.value[:1].isdigit() and "X" not in found.value
-        if found.type in ("DATE", "TIME") and calendar and not found.refers_back:
+        closing = _PERIOD_ENDED.search(doc.low, max(0, start - 32), start) is not None
+        if found.type in ("DATE", "TIME") and calendar and not (found.refers_back or closing):
             # later "a year earlier" / "the quarter" refer back to calendar values like this one
             doc.last_value, doc.last_at = found.value, end
+            # a comparison looks back at a period that is over; a quarter under way whose
+            # results are told in the past tense is a fiscal quarter that has ended
+            quarter = _QUARTER_VALUE.fullmatch(found.value) is not None
+            over = span is not None and (doc.dct is None or span[1] <= doc.dct)
+            if not over and quarter and span is not None and doc.dct is not None:
+                over = span[0] <= doc.dct and doc.lean(start, end) < 0
+            if over and not (doc.dct is not None and span == (doc.dct, doc.dct)):
+                doc.last_past_value, doc.last_past_at = found.value, end
+                if quarter:
+                    doc.last_quarter, doc.last_quarter_at = found.value, end
+        if found.compare_as is not None:
+            doc.last_past_value, doc.last_past_at = found.compare_as, end
+            doc.last_quarter = None
         spans_now = span is not None and doc.dct is not None and span[0] <= doc.dct <= span[1]
         needs_tense = (span is None or spans_now) and not found.lean
         tense = doc.lean(start, end) if needs_tense else 0

@@ -9,7 +9,7 @@ from marketbrief.enrich.entities import find_entities
 from marketbrief.enrich.events import detect_events
 from marketbrief.enrich.importance import score_importance
 from marketbrief.enrich.kb import KnowledgeBase
-from marketbrief.enrich.key_dates import tag_key_dates
+from marketbrief.enrich.key_dates import fiscal_year_for, tag_key_dates
 from marketbrief.enrich.sentiment import score_company_sentiment, score_sentiment
 from marketbrief.enrich.summary import summarize
 from marketbrief.model import Analysis, Article
@@ -29,7 +29,9 @@ def enrich_article(article: Article, kb: KnowledgeBase) -> Analysis:
     )
     events = detect_events(text, title=title)
     sentiment = score_sentiment(text, title=title)
-    key_dates = tag_key_dates(text, article.published_at)
+    # fiscal quarters and years follow the calendar of the company the article is about
+    primary = next((c.ticker for c in companies if c.role == "primary"), None)
+    key_dates = tag_key_dates(text, article.published_at, fiscal_year=fiscal_year_for(primary))
     return Analysis(
         article=article,
         summary=summarize(text, title=title),
