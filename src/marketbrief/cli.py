@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -36,6 +36,7 @@ from marketbrief.samples import samples_as_of, samples_dir
 from marketbrief.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from marketbrief.curate import MarketCalendar, MarketDate
     from marketbrief.enrich.kb import Company
 
 app = typer.Typer(
@@ -329,6 +330,119 @@ def kb_search(
         out.print(f"{company.ticker:<7} {company.legal_name}  ({company.exchange or '?'})")
 
 
+# ── calendar ────────────────────────────────────────────────────────────────────────────
+
+
+def market_date_json(entry: MarketDate) -> dict[str, Any]:
+    return {
+        "first_day": entry.day.isoformat(),
+        "last_day": entry.last_day.isoformat(),
+        "kind": entry.kind.value,
+        "title": entry.title,
+        "detail": entry.detail,
+        "tickers": list(entry.tickers),
+        "event": entry.event,
+        "key": entry.key,
+        "article_id": entry.article_id,
+        "url": entry.url,
+        "stated_at": format_instant(entry.stated_at),
+        "revision": entry.revision,
+    }
+
+
+def calendar_json(calendar: MarketCalendar) -> dict[str, Any]:
+    return {
+        "as_of": calendar.first_day.isoformat(),
+        "through": calendar.last_day.isoformat(),
+        "watch": list(calendar.watch),
+        "dates": [market_date_json(d) for d in calendar.dates],
+    }
+
+
+_KIND_LABELS = {
+    "market_holiday": "closed",
+    "early_close": "early close",
+    "fomc_meeting": "FOMC",
+    "company_event": "company",
+}
+
+
+def print_calendar(calendar: MarketCalendar) -> None:
+    watching = f", company events of {', '.join(calendar.watch)}" if calendar.watch else ""
+    out.print(
+        f"market calendar {calendar.first_day} to {calendar.last_day}{watching}",
+        markup=False,
+    )
+    if not calendar.dates:
+        out.print("nothing ahead in this window")
+    for entry in calendar.dates:
+        when = f"{entry.day:%Y-%m-%d %a}"
+        if entry.last_day != entry.day:
+            when += f" to {entry.last_day:%b %d %a}"
+        kind = _KIND_LABELS.get(entry.kind.value, entry.kind.value)
+        line = f"{when:<29} {kind:<12} {entry.title}"
+        if entry.kind.value == "company_event" and entry.detail:
+            line += f" — {entry.detail}"
+        out.print(line, markup=False)
+
+
+@app.command()
+def calendar(
+    watch: Annotated[
+        str | None,
+        typer.Option(
+            help="Company events of these tickers only (comma-separated, e.g. RTX,LMT); "
+            "holidays, early closes and FOMC meetings stay.",
+            show_default=False,
+        ),
+    ] = None,
+    days: Annotated[int, typer.Option(help="How many days ahead.", min=0, max=3660)] = 30,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Look ahead from this day (YYYY-MM-DD), reading only articles published by its "
+            "end; default: today in New York.",
+            show_default=False,
+        ),
+    ] = None,
+    ics: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write it as iCalendar (RFC 5545) to this file, or - for stdout.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """What lies ahead: NYSE holidays and early closes, FOMC meetings, and the company events
+    stated in stored articles ("will report results on Feb. 3"), by date.
+
+    The iCalendar events keep their UIDs when a date moves, so a calendar app that imports or
+    subscribes to the file again moves the event instead of adding a second one.
+    """
+    if ics == "-" and as_json:
+        fail("--ics - and --json both write to stdout: choose one", 2)
+    try:
+        day = date.fromisoformat(as_of) if as_of is not None else None
+    except ValueError:
+        fail(f"--as-of: not a date (YYYY-MM-DD): {as_of!r}", 2)
+    tickers = [t for t in (watch or "").replace(" ", ",").split(",") if t.strip()]
+    with facade() as brief:
+        result = brief.calendar(as_of=day, days=days, watch=tickers)
+        if ics == "-":
+            sys.stdout.buffer.write(brief.calendar_ics(result))
+            sys.stdout.flush()
+            return
+        if ics is not None:
+            path = brief.write_calendar_ics(result, Path(ics).expanduser())
+            err.print(f"wrote {len(result.dates)} events to {path}", markup=False)
+    if as_json:
+        dump(calendar_json(result))
+    else:
+        print_calendar(result)
+
+
 # ── db ──────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -431,7 +545,11 @@ def demo(
     with facade(clock=lambda: as_of) as brief, progress_bar(not as_json) as progress:
         report = brief.demo(folder, progress=progress)
     if as_json:
-        dump({"home": str(report.home), "database": report.database} | report_json(report.run))
+        dump(
+            {"home": str(report.home), "database": report.database}
+            | report_json(report.run)
+            | {"calendar": calendar_json(report.calendar)}
+        )
         return
     print_demo(report)
 
@@ -452,6 +570,9 @@ def print_demo(report: DemoReport) -> None:
         out.print(f"  text:     {b.text}")
         out.print(f"  email:    {b.eml}")
         out.print(f"  calendar: {b.ics}")
+    print_calendar(report.calendar)
+    days = (report.calendar.last_day - report.calendar.first_day).days
+    out.print(f"(again: marketbrief calendar --as-of {report.calendar.first_day} --days {days})")
 
 
 # ── analyze ─────────────────────────────────────────────────────────────────────────────────

@@ -14,7 +14,7 @@ import sys
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -55,6 +55,7 @@ from marketbrief.settings import Settings
 from marketbrief.stories import StoryInput, group_duplicates
 
 if TYPE_CHECKING:
+    from marketbrief.curate import MarketCalendar
     from marketbrief.store import SqlStore
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -68,6 +69,13 @@ def log_event(level: int, event: str, **fields: object) -> None:
 
 
 STORY_WINDOW = timedelta(days=30)  # articles published this recently are regrouped each run
+# The market calendar reads the articles that date something from a quarter before its window
+# to half a year after it: a later article may have moved an event out of the window, into the
+# past or further ahead, and the newest word on an event is the one that counts.
+CALENDAR_LOOKBACK = timedelta(days=92)
+CALENDAR_LOOKAHEAD = timedelta(days=183)
+CALENDAR_YEARS = range(1900, 2201)  # what the exchange calendar rules and the FOMC data can span
+DEMO_CALENDAR_DAYS = 40  # the demo's calendar reaches the sample companies' results in August
 
 
 def utc_now() -> datetime:
@@ -127,6 +135,7 @@ class DemoReport:
     run: RunReport
     articles: int
     as_of: datetime
+    calendar: MarketCalendar
 
 
 # ── the facade ──────────────────────────────────────────────────────────────────────────────
@@ -399,6 +408,44 @@ class MarketBrief:
             progress("briefings", done, len(due))
         return written
 
+    # ── the market calendar ─────────────────────────────────────────────────────────────────
+
+    def calendar(
+        self, *, as_of: date | None = None, days: int = 30, watch: Sequence[str] = ()
+    ) -> MarketCalendar:
+        """What lies ahead from ``as_of`` (default: today in New York) through ``days`` days
+        later: exchange closures and early closes, FOMC meetings, and the company events stated
+        in the stored articles published by the end of ``as_of`` — only those of the ``watch``
+        tickers when some are given (market-wide dates stay)."""
+        from marketbrief.curate.calendar import MARKET_TZ, build_market_calendar, end_of_day
+
+        today = as_of or self.clock().astimezone(MARKET_TZ).date()
+        if today.year not in CALENDAR_YEARS:
+            raise InvalidInputError("the calendar spans the years 1900 to 2200", key=str(today))
+        if not 0 <= days <= 3660:
+            raise InvalidInputError("days ahead: from 0 to 3660", key=str(days))
+        last = today + timedelta(days=days)
+        analyses = self.store.list_analyses_with_key_dates(
+            today - CALENDAR_LOOKBACK, last + CALENDAR_LOOKAHEAD, until=end_of_day(today)
+        )
+        return build_market_calendar(analyses, as_of=today, days=days, watch=watch)
+
+    def calendar_ics(self, calendar: MarketCalendar) -> bytes:
+        """The calendar as iCalendar; stamped with the end of its as-of day when that is past,
+        so a calendar of a past day comes out the same every time."""
+        from marketbrief.curate.calendar import end_of_day
+        from marketbrief.deliver import build_market_ics
+
+        return build_market_ics(
+            calendar.dates, now=min(self.clock(), end_of_day(calendar.first_day))
+        )
+
+    def write_calendar_ics(self, calendar: MarketCalendar, path: Path) -> Path:
+        """Write the calendar as an iCalendar file (atomically: never half a file)."""
+        from marketbrief.deliver import write_file_atomically
+
+        return write_file_atomically(path, self.calendar_ics(calendar))
+
     # ── analysis without the store ──────────────────────────────────────────────────────────
 
     def analyze_document(
@@ -501,6 +548,8 @@ class MarketBrief:
             for reader in self.store.list_readers()
             if reader.email in emails
         ]
+        as_of = self.clock()
+        calendar = self.calendar(days=DEMO_CALENDAR_DAYS)  # from the clock's day
         return DemoReport(
             home=self.settings.home,
             database=self.settings.db_url,
@@ -511,7 +560,8 @@ class MarketBrief:
                 briefings=tuple(briefings),
             ),
             articles=self.store.count_articles(),
-            as_of=self.clock(),
+            as_of=as_of,
+            calendar=calendar,
         )
 
 

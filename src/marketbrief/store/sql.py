@@ -50,7 +50,7 @@ import lzma
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -805,6 +805,30 @@ class SqlStore:
         )
         if limit is not None:
             query = query.limit(limit)
+        return self._read_analyses(query)
+
+    def list_analyses_with_key_dates(
+        self, first_day: date, last_day: date, *, until: datetime | None = None
+    ) -> list[Analysis]:
+        """Analyses with a key date that starts from ``first_day`` to ``last_day`` (both
+        included), newest first like ``list_analyses``; ``until`` leaves out articles whose
+        publication (else first-seen) instant is later. Articles come without raw_html."""
+        dated = (
+            select(key_dates.c.article_id)
+            .where(key_dates.c.first_day >= first_day, key_dates.c.first_day <= last_day)
+            .distinct()
+        )
+        query = self._newest_first(
+            select(*_ARTICLE_LIST_COLUMNS, analyses.c.data, analyses.c.story_id)
+            .join(analyses, analyses.c.article_id == articles.c.id)
+            .where(articles.c.id.in_(dated)),
+            None,
+        )
+        if until is not None:
+            query = query.where(articles.c.sort_at <= until)
+        return self._read_analyses(query)
+
+    def _read_analyses(self, query: Select[Any]) -> list[Analysis]:
         with self._transaction(None) as conn:
             return [
                 _analysis_from_row(row, _article_from_row(row))
