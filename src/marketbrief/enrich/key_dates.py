@@ -666,7 +666,7 @@ _SENTENCE_END: Final = re.compile(
 _CLAUSE_BREAK: Final = re.compile(r";|:|\(|\)|\[|\]|\"|“|”|''|``|—|, | – | -- | _ ")
 # A preposition right before a date that says on which side of now it lies.
 _LEAD_PREPOSITION: Final = re.compile(
-    r"\b(since|by|until|till|as\s+(?:early|soon)\s+as|no\s+later\s+than|starting|beginning"
+    r"\b(since|by|until|till|through|as\s+(?:early|soon)\s+as|no\s+later\s+than|starting|beginning"
     r"|effective)\s+(?:on\s+)?\Z"
 )
 _PUNCT: Final = ".,;:!?\"'()[]“”‘’—–-"
@@ -694,6 +694,8 @@ def _tense_cue(words: list[str], i: int) -> int:
     if w in _FUTURE_WORDS or w.endswith("'ll"):
         if w not in _FUTURE_AUX and i > 0 and words[i - 1] in _DETERMINERS:
             return 0  # "the plan", "its forecast": a noun, not a plan ahead
+        if w in ("would", "wouldn't"):
+            return _NEAREST
         return 1
     if w in _PRESENT_WORDS:
         following = words[i + 1] if i + 1 < len(words) else ""
@@ -707,7 +709,7 @@ def _tense_cue(words: list[str], i: int) -> int:
         return 0
     following = words[i + 1] if i + 1 < len(words) else ""
     if w in ("was", "were") and (following in _FUTURE_WORDS or following in _TO_AHEAD):
-        return 1  # "were planning", "was due", "was set to"
+        return _NEAREST  # "were planning", "was due", "was about to": ahead of a past moment
     j = i - 1
     while j >= 0 and words[j] in _AUX_FILLERS:
         j -= 1
@@ -715,6 +717,8 @@ def _tense_cue(words: list[str], i: int) -> int:
         return 0  # "a still unspecified date", "the expected deal": an adjective, not a verb
     # "will be depleted", "is expected to be completed": the auxiliary decides
     for j in range(i - 1, max(-1, i - 4), -1):
+        if words[j] in ("could", "couldn't"):
+            return _NEAREST  # "could not be located Wednesday", "could be signed Friday"
         if words[j] in _FUTURE_AUX or words[j].endswith("'ll"):
             return 1
         if words[j] not in _AUX_FILLERS:
@@ -931,7 +935,10 @@ class _Doc:
         if (c_start, c_end) != (s_start, s_end):
             spans.append((s_start, s_end))
         for lo, hi in spans:
-            best, best_distance = 0, _TENSE_REACH
+            # a verb may sit far from a date the sentence opens with ("In January, a week after
+            # the anniversary, a bombing killed a guard"): the whole sentence reaches further
+            whole = (lo, hi) == (s_start, s_end)
+            best, best_distance = 0, 3 * _TENSE_REACH if whole else _TENSE_REACH
             for word_start, word_end, cue in cues:
                 if lo <= word_start and word_end <= start:
                     distance = start - word_end
