@@ -1534,6 +1534,19 @@ _COMPARED: Final = frozenset(
 
 
 def _on_quarter(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
+    found = _quarter_value(g, doc, start, end)
+    the = _low(g("the"))
+    adjective = doc.low[g.start("q") + len(g("q") or "")] == "-" and _WORD_AFTER.match(doc.low, end)
+    if found is not None and the and (adjective or the in ("its", "their")):
+        # "a third-quarter loss", "its fourth quarter": the article belongs to the noun
+        after = g.start("the") + len(the)
+        while doc.text[after].isspace():
+            after += 1
+        return replace(found, start=after)
+    return found
+
+
+def _quarter_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     q = _QUARTER_WORD[_low(g("q"))]
     if g("pl"):
         return _Found("SET", f"XXXX-Q{q}")
@@ -2295,8 +2308,10 @@ def _on_duration(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
     start_at = None
     if the in ("a", "an", "the") and not (direction or g("per")):
         unit_at, num_end = g.start("unit"), g.start("num") + len(g("num") or "")
-        if doc.low[num_end:unit_at] == "-":
-            # "a 10-year bond", "the 30-year yield": the article belongs to the noun
+        singular = not plural and n is not None and n > 1
+        if doc.low[num_end:unit_at] == "-" or singular:
+            # "a 10-year bond", "the 30-year yield", "a two day trip": the article belongs to
+            # the noun
             start_at = g.start("approx") if g("approx") else g.start("num")
     lean = 0
     if direction in ("past", "last", "previous", "preceding"):
