@@ -327,6 +327,16 @@ def test_relation_to_the_publication_date() -> None:
     }
 
 
+def test_a_period_under_way_is_ongoing_unless_the_clause_looks_ahead() -> None:
+    def relation(text: str) -> str:
+        return only(text).relation
+
+    assert relation("Shares have gained 20% this year.") == "ongoing"
+    assert relation("Waymo said it would start testing in the new markets this summer.") == "future"
+    assert relation("Bookings were down in the second quarter.") == "ongoing"
+    assert relation("The board met earlier this month.") == "past"
+
+
 def test_event_is_the_clause_of_the_date() -> None:
     found = only("Military aid funds approved for the allies will be depleted this summer.")
     assert found.event == "Military aid funds approved for the allies will be depleted"
@@ -462,13 +472,15 @@ def test_a_results_story_compares_fiscal_quarters() -> None:
     micron = fiscal_year_for("MU")
     text = (
         "Micron reported fiscal third-quarter results. Revenue rose 36% from a year earlier in "
-        "the quarter that ended May 29, and it forecast record revenue for the current quarter."
+        "the quarter that ended May 29, and it forecast record revenue for the current quarter. "
+        "Sales of memory chips grew 50% from the previous quarter."
     )
     found = fiscal(text, micron)
     assert found["fiscal third-quarter"] == ("2025-Q3", (date(2025, 3, 1), date(2025, 5, 31)))
     assert found["a year earlier"] == ("2024-Q3", (date(2024, 3, 1), date(2024, 5, 31)))
     assert found["the quarter"] == ("2025-Q3", (date(2025, 3, 1), date(2025, 5, 31)))
     assert found["the current quarter"] == ("2025-Q4", (date(2025, 6, 1), date(2025, 8, 31)))
+    assert found["the previous quarter"] == ("2025-Q2", (date(2024, 12, 1), date(2025, 2, 28)))
 
 
 def test_fiscal_years_of_listed_companies() -> None:

@@ -969,6 +969,12 @@ class _Doc:
             return self.last_quarter
         return None
 
+    def reported_quarter(self, start: int) -> str | None:
+        """The last quarter named before ``start`` that is over by the publication date."""
+        if self.last_quarter is not None and start - self.last_quarter_at <= _QUARTER_WINDOW:
+            return self.last_quarter if self.last_quarter[-1].isdigit() else None
+        return None
+
     def before(self, start: int, width: int = 24) -> str:
         """Lower-cased text just before ``start``."""
         return self.low[max(0, start - width) : start]
@@ -1690,7 +1696,12 @@ def _on_period(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
             which_q = ref[-1] if ref and _QUARTER_VALUE.fullmatch(ref) else "X"
             return _Found("DATE", f"{year}-Q{which_q}")
         latest = any(w in which for w in ("latest", "most recent", "just"))
-        if ref and _QUARTER_VALUE.fullmatch(ref) and not latest:
+        reported = doc.reported_quarter(start)
+        if reported and any(w in which for w in ("previous", "prior", "preceding")):
+            # "sales grew 50% from the previous quarter": the one before the quarter reported
+            y, q = divmod(int(reported[:4]) * 4 + int(reported[-1]) - 2, 4)
+            found = _Found("DATE", f"{y}-Q{q + 1}", fiscal=reported in doc.fiscal_values)
+        elif ref and _QUARTER_VALUE.fullmatch(ref) and not latest:
             found = _Found("DATE", ref, fiscal=ref in doc.fiscal_values)
         elif doc.dct is not None:
             found = _quarter_at(doc, doc.dct, -1)
@@ -1847,6 +1858,10 @@ def _relative_value(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None
         if unit == "month" and _MONTH_VALUE.match(ref):
             y, m = _add_months(int(ref[:4]), int(ref[5:7]), shift)
             return _Found("DATE", f"{y}-{m:02d}")
+        if unit == "quarter" and _QUARTER_VALUE.fullmatch(ref) and ref[-1].isdigit():
+            # "sales grew 50% from the previous quarter": the one before the quarter reported
+            y, q = divmod(int(ref[:4]) * 4 + int(ref[-1]) - 1 + shift, 4)
+            return _Found("DATE", f"{y}-Q{q + 1}", fiscal=ref in doc.fiscal_values)
     if unit == "weekend":
         if dct is None:
             return _Found("DATE", "XXXX-WXX-WE")
@@ -2628,7 +2643,8 @@ def tag_key_dates(
             doc.last_quarter = None
         spans_now = span is not None and doc.dct is not None and span[0] <= doc.dct <= span[1]
         needs_tense = (span is None or spans_now) and not found.lean
-        tense = doc.lean(start, end) if needs_tense else 0
+        # future in the past ("said it would start testing this summer") is ahead of the report
+        tense = min(doc.tense(start, end), 1) if needs_tense else 0
         out.append(
             KeyDate(
                 span=Span(start, end, text[start:end]),
