@@ -2343,6 +2343,9 @@ _NOT_TIME_AFTER_CURRENT: Final = re.compile(
     r"|system|model|lineup|generation|flow|tax|estimates?|forecasts?|plans?|growth|cash|deals?"
     r"|leaders?|officials?|chairman|president|chief|ceo|head|members?|owner|holder)\b"
 )
+_COUNTED_AFTER: Final = re.compile(
+    f"\\s+(?:\\d|{_alt([*_NUMBERS, *_VAGUE, 'couple', 'decade', 'century'])}\\b)"
+)
 _TIME_NOUN_AFTER: Final = re.compile(
     r"\s+(?:years?|quarters?|months?|weeks?|days?|periods?|sessions?|decades?|generations?)\b"
 )
@@ -2360,7 +2363,10 @@ def _on_ref(g: Groups, doc: _Doc, start: int, end: int) -> _Found | None:
         if not _TIME_NOUN_AFTER.match(following):
             return None  # "recent gains", "future growth"
         return _Found("DATE", "PAST_REF" if adj == "recent" else "FUTURE_REF")
-    value = _REF_VALUE.get(_low(g("ref")))
+    ref = _low(g("ref"))
+    if ref.endswith("past") and _COUNTED_AFTER.match(doc.low, end):
+        return None  # "the past three summers", "the past 12": a stretch, not the past
+    value = _REF_VALUE.get(ref)
     return None if value is None else _Found("DATE", value)
 
 
