@@ -9,7 +9,9 @@ follow TimeML/TempEval-3 (TIMEX3) conventions and are resolved against the publi
 document creation time, DCT): an underspecified month or weekday is placed by the tense of its
 clause ("said on Tuesday" → the past Tuesday, "will meet on Tuesday" → the next one), "a year
 earlier" and "the quarter" by the last date the text mentioned. Without a publication date,
-values that need one stay underspecified ("Tuesday" → ``XXXX-WXX-2``).
+values that need one stay underspecified ("Tuesday" → ``XXXX-WXX-2``). Given the fiscal year of
+the company a text is about (``fiscal_year_for(ticker)``, from ``data/fiscal_years.toml``),
+fiscal years, quarters and halves cover that company's months.
 
 The grammar is an ordered list of precompiled rules (most specific first), each with a
 normaliser. The text is not scanned rule by rule: one pass finds the words an expression can hinge
