@@ -92,6 +92,15 @@ def test_weekdays_are_resolved_by_tense() -> None:
     assert values("Stocks rose on Wednesday.") == [("Wednesday", "2025-06-25")]
 
 
+def test_future_in_the_past_takes_the_nearer_day() -> None:
+    assert values("Shares were about to open Monday when the halt came.") == [
+        ("Monday", "2025-06-23")
+    ]
+    assert values("His relatives could not be located Tuesday.") == [("Tuesday", "2025-06-24")]
+    assert values("He said they would meet Friday.") == [("Friday", "2025-06-27")]
+    assert values("The vote was set to take place Friday.") == [("Friday", "2025-06-27")]
+
+
 def test_may_and_march_the_verbs_are_not_months() -> None:
     assert values("Prices may fall and workers march to the capitol.") == []
     assert values("The vote was held in May.") == [("May", "2025-05")]

@@ -705,7 +705,8 @@ def _tense_cue(words: list[str], i: int) -> int:
             return 1  # "is expected", "are set", "is due"
         return _PRESENT
     if w == "to" and i > 0 and words[i - 1] in _TO_AHEAD:
-        return 1
+        # "was about to open Monday": ahead of a past moment, so the nearer Monday
+        return _NEAREST if i > 1 and words[i - 2] in ("was", "were") else 1
     past = w in _PAST_WORDS or (len(w) > 4 and w.endswith("ed") and w not in _NOT_PAST_ED)
     if not past:
         return 0
