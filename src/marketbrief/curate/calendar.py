@@ -291,7 +291,6 @@ def fomc_dates(
             notes.append("With the Summary of Economic Projections.")
         if meeting.status == "tentative":
             notes.append("Tentative schedule.")
-        notes.append("Source: federalreserve.gov/monetarypolicy/fomccalendars.htm")
         found.append(
             MarketDate(
                 MarketDateKind.FOMC,
