@@ -60,6 +60,14 @@ SECURITY_TAIL = re.compile(
     r"sponsored(?:\s+adrs?)?)\b.*$",
     re.IGNORECASE,
 )
+# The same glued on or left bare: "Iron Mountain Incorporated (Delaware)Common", "Orion Group
+# Holdings, Inc. Common", "NextBoat Inc. Common Stcok"; and a place or form in parentheses at the
+# end ("(Holding Company)", "(Canada)").
+GLUED_TAIL = re.compile(
+    r"(?:(?<=[).])\s*|\s+)common(?:\s+\w+)?(?:\s+\(\w+\))?$|"
+    r"\s*\((?:holding company|delaware|nevada|maryland|canada|bermuda|cayman islands)\)$",
+    re.IGNORECASE,
+)
 LEGAL_SUFFIX = re.compile(
     r"(?:[\s,]+(?:(?:and|&)\s+co(?:mpany)?|inc|incorporated|corp|corporation|co|company|ltd|"
     r"public limited company|limited|plc|p\.l\.c|\(d/b/a\)|llc|l\.?p|new|"
@@ -282,6 +290,7 @@ def clean_legal_name(company: str, etf: bool = False) -> str:
     while previous != name:
         previous = name
         name = SECURITY_TAIL.sub("", name).strip(" ,-")
+        name = GLUED_TAIL.sub("", name).strip(" ,-")
     return name or re.sub(r"\s+", " ", company).strip()
 
 

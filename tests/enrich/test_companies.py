@@ -275,6 +275,13 @@ def test_a_possessive_ticker_links_and_the_titles_first_company_leads(kb: Knowle
     assert tickers(text, kb, title=title)[0] == "CVX"
 
 
+def test_to_after_an_ordinary_word_is_no_company_cue(kb: KnowledgeBase) -> None:
+    title = "Fed Chair Signals No Rush to Cut Rates; Traders Look Past July Meeting"
+    assert tickers("The Fed chair spoke.", kb, title=title) == []
+    assert tickers("Apple to buy a startup.", kb) == ["AAPL"]
+    assert tickers("Oshkosh Truck Corp. said profit rose.", kb) == ["OSK"]
+
+
 def test_research_firms_are_listed_companies(kb: KnowledgeBase) -> None:
     assert kb.research_firms <= kb.companies.keys()
     assert {"GS", "MS", "JPM", "JEF"} <= kb.research_firms

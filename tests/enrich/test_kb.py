@@ -391,3 +391,19 @@ def test_a_broken_aliases_file_names_its_line(
     assert error.value.key == str(broken.resolve())
     assert f"line {line}:" in str(error.value)
     assert words in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("listed", "legal"),
+    [
+        ("Oshkosh Corporation (Holding Company)Common", "Oshkosh Corporation"),
+        ("Iron Mountain Incorporated (Delaware)Common", "Iron Mountain Incorporated"),
+        ("Orion Group Holdings, Inc. Common", "Orion Group Holdings, Inc."),
+        ("Eastman Kodak Company Common New", "Eastman Kodak Company"),
+        ("Vermilion Energy Inc. Common (Canada)", "Vermilion Energy Inc."),
+        ("Apple Inc. - Common Stock", "Apple Inc."),
+        ("Commonwealth Bank Corp", "Commonwealth Bank Corp"),
+    ],
+)
+def test_the_build_script_takes_the_security_off_a_listing_name(listed: str, legal: str) -> None:
+    assert load_build_script().clean_legal_name(listed) == legal

@@ -424,6 +424,7 @@ def _choose(
     return result
 
 
+_TO_AFTER = re.compile(r"(?:['’]s)? to\b", re.IGNORECASE)
 _HANDLE_AFTER = re.compile(r"\s?:\s?@\w")
 
 
@@ -463,8 +464,9 @@ def _applies(
         return True
     if level is Ambiguity.NAME:
         return False
-    # An ordinary word: a weak cue, or capitalised where capitals say "name".
-    if cue == "weak":
+    # An ordinary word: a weak cue, or capitalised where capitals say "name". ("to" cues only
+    # a capitalised noun: "Apple to buy" is the company, "No Rush to Cut Rates" is not.)
+    if cue == "weak" and not (level is Ambiguity.COMMON and _TO_AFTER.match(text, end)):
         return True
     if text[start:end] != normalize_marks(surface.text):
         return False
