@@ -182,6 +182,12 @@ def test_kb_show_and_search() -> None:
     assert found[0]["ticker"] == "AAPL"
     plain = runner.invoke(app, ["kb", "show", "LMT"])
     assert "Lockheed Martin" in plain.output
+    celgene = json.loads(runner.invoke(app, ["kb", "show", "CELG", "--json"]).output)
+    assert (celgene["listed_until"], celgene["successor"]) == ("2019-11-20", "BMY")
+    assert (
+        "last traded 2019-11-20, then part of BMY"
+        in runner.invoke(app, ["kb", "show", "CELG"]).output
+    )
 
 
 def test_an_operator_aliases_file_is_used_and_a_broken_one_is_a_clear_error(

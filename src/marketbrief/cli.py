@@ -281,6 +281,8 @@ def company_json(company: Company) -> dict[str, Any]:
         "industry": company.industry,
         "is_etf": company.is_etf,
         "sp500": company.sp500,
+        "listed_until": company.listed_until.isoformat() if company.listed_until else None,
+        "successor": company.successor,
     }
 
 
@@ -307,6 +309,9 @@ def kb_show(
     out.print(f"sector: {company.sector or '—'}   industry: {company.industry or '—'}")
     extras = [x for x, on in (("S&P 500", company.sp500), ("ETF", company.is_etf)) if on]
     out.print(f"CIK: {company.cik or '—'}   {' · '.join(extras)}")
+    if company.listed_until is not None:
+        buyer = f", then part of {company.successor}" if company.successor else ""
+        out.print(f"no longer listed: last traded {company.listed_until}{buyer}")
     for alias in aliases:
         needs = f"  [dim](needs: {', '.join(alias.context)})[/]" if alias.context else ""
         out.print(f"  {alias.kind.value:<13} {alias.alias} — {alias.why}{needs}")
