@@ -37,7 +37,7 @@ def enrich_article(article: Article, kb: KnowledgeBase) -> Analysis:
         summary=summarize(text, title=title),
         companies=companies,
         sectors=sectors,
-        entities=find_entities(text, kb),
+        entities=find_entities(text, kb, title=title),
         events=events,
         sentiment=sentiment,
         key_dates=key_dates,
