@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -105,6 +105,44 @@ class Settings(BaseSettings):
         default="marketbrief <marketbrief@localhost>",
         description="The From address of briefing emails.",
     )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="Where mail goes: smtp://[user:password@]host[:port] (STARTTLS when the "
+        "server offers it; ?starttls=require insists), smtps://… (TLS from the start). Unset: "
+        "messages are written as .eml files to <home>/outbox.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The web reader's address as readers reach it: links in emails (confirm, "
+        "unsubscribe, article pages) start with it.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs confirmation, sign-in and unsubscribe tokens and session cookies. "
+        "Unset: a random key is made once and kept in <home>/secret.key (mode 0600).",
+    )
+    send_rate: float = Field(
+        default=5.0, gt=0, description="Emails sent per second at most (SMTP rate limit)."
+    )
+    send_max_lateness: float = Field(
+        default=6 * 3600.0,
+        gt=0,
+        description="Seconds after its due time that a briefing is still sent; later ones are "
+        "skipped (recorded), not sent in a burst.",
+    )
+    send_retries: int = Field(
+        default=5, ge=0, description="Retries of a temporary SMTP failure (4xx, lost connection)."
+    )
+    bounce_limit: int = Field(
+        default=3,
+        ge=1,
+        description="Permanent failures (5xx) after which an address is suppressed.",
+    )
+    confirm_rate: int = Field(
+        default=3,
+        ge=1,
+        description="Confirmation or sign-in emails to one address per hour at most.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -133,6 +171,10 @@ class Settings(BaseSettings):
     @property
     def briefings_dir(self) -> Path:
         return self.home / "briefings"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.home / "secret.key"
 
     def shown(self) -> dict[str, Any]:
         """The settings as a person may see them: secrets masked."""
