@@ -630,5 +630,26 @@ def analyze(
         raise typer.Exit(1)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+) -> None:
+    """Serve the web reader (subscriptions, articles, the JSON API) until interrupted.
+
+    Put it behind a TLS-terminating proxy for the public and set ``public_url`` to the address
+    readers use: links in emails start with it, and cookies are marked Secure when it is https.
+    """
+    import uvicorn
+
+    from marketbrief.web import create_app
+
+    try:
+        web = create_app(settings())
+    except MarketBriefError as error:
+        fail(str(error))
+    uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False)
+
+
 def main() -> None:
     app()

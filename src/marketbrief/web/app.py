@@ -1,0 +1,225 @@
+"""The web app (FastAPI, server-rendered with Jinja2): ``create_app`` and what pages share.
+
+Pages render through ``render`` (which gives every form its CSRF token and keeps the CSRF
+cookie), state-changing routes depend on ``require_csrf``, and ``signed_in_reader`` /
+``sign_in`` / ``sign_out`` handle the session cookie. Errors are pages (HTML) or, under
+``/api/``, one JSON shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from marketbrief.core import MarketBrief, make_marketbrief, utc_now
+from marketbrief.errors import InvalidInputError, NotFoundError
+from marketbrief.settings import Settings
+from marketbrief.web.security import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    SESSION_MAX_AGE,
+    InvalidToken,
+    SecurityHeaders,
+    Tokens,
+    load_secret_key,
+)
+
+HERE = Path(__file__).parent
+
+
+def create_app(
+    settings: Settings,
+    *,
+    brief: MarketBrief | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> FastAPI:
+    """The app for ``settings``; ``brief`` (else one made here) is closed on shutdown."""
+    owned = brief is None
+    facade = brief if brief is not None else make_marketbrief(settings, clock=clock)
+    https = urlsplit(settings.public_url).scheme == "https"
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owned:
+                facade.close()
+
+    app = FastAPI(title="marketbrief", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.state.brief = facade
+    app.state.settings = settings
+    app.state.tokens = Tokens(load_secret_key(settings))
+    app.state.https = https
+    app.state.clock = clock
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.add_middleware(SecurityHeaders, https=https)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    _install_error_pages(app)
+    _install_pages(app)
+    return app
+
+
+# ── what every page uses ──────────────────────────────────────────────────────────────────────
+
+
+def brief_of(request: Request) -> MarketBrief:
+    brief: MarketBrief = request.app.state.brief
+    return brief
+
+
+def tokens_of(request: Request) -> Tokens:
+    tokens: Tokens = request.app.state.tokens
+    return tokens
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """A page from ``templates/name`` with the CSRF token its forms need."""
+    tokens = tokens_of(request)
+    seed = request.cookies.get(CSRF_COOKIE)
+    fresh = not seed
+    if not seed:
+        seed = tokens.new_csrf_seed()
+    values = {
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": tokens.csrf_token(seed),
+        "reader_id": signed_in_reader(request),
+        "public_url": request.app.state.settings.public_url,
+    }
+    values.update(context or {})
+    templates: Jinja2Templates = request.app.state.templates
+    response = templates.TemplateResponse(request, name, values, status_code=status_code)
+    if fresh:
+        set_cookie(request, response, CSRF_COOKIE, seed, max_age=None)
+    response.headers["cache-control"] = "no-store" if fresh or values["reader_id"] else "no-cache"
+    return response
+
+
+async def require_csrf(request: Request) -> None:
+    """Dependency of every state-changing form route: the form's token matches its cookie."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    if not tokens_of(request).csrf_ok(
+        request.cookies.get(CSRF_COOKIE), token if isinstance(token, str) else None
+    ):
+        raise HTTPException(
+            status_code=403,
+            detail="The form has expired or was not sent from this site; reload the page and "
+            "try again.",
+        )
+
+
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, *, max_age: int | None
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        secure=bool(request.app.state.https),
+        samesite="lax",
+        path="/",
+    )
+
+
+def signed_in_reader(request: Request) -> int | None:
+    """The reader id of the session cookie, or None (no cookie, forged or expired)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        value = tokens_of(request).read("session", cookie, max_age=SESSION_MAX_AGE)
+    except InvalidToken:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def sign_in(request: Request, response: Response, reader_id: int) -> None:
+    set_cookie(
+        request,
+        response,
+        SESSION_COOKIE,
+        tokens_of(request).make("session", reader_id),
+        max_age=SESSION_MAX_AGE,
+    )
+
+
+def sign_out(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+# ── errors ───────────────────────────────────────────────────────────────────────────────────
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_json(status: int, code: str, message: str) -> JSONResponse:
+    """The one error shape of the JSON API."""
+    return JSONResponse({"error": {"status": status, "code": code, "message": message}}, status)
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    def page(request: Request, status: int, message: str) -> Response:
+        if _wants_json(request):
+            code = {
+                400: "bad_request",
+                403: "forbidden",
+                404: "not_found",
+                405: "method_not_allowed",
+                422: "invalid",
+                429: "too_many_requests",
+            }.get(status, "error")
+            return error_json(status, code, message)
+        return render(
+            request, "error.html", {"status": status, "message": message}, status_code=status
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        message = error.detail if isinstance(error.detail, str) else "error"
+        response = page(request, error.status_code, message)
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, error: NotFoundError) -> Response:
+        return page(request, 404, str(error))
+
+    @app.exception_handler(InvalidInputError)
+    async def invalid(request: Request, error: InvalidInputError) -> Response:
+        return page(request, 400, str(error))
+
+
+# ── pages ────────────────────────────────────────────────────────────────────────────────────
+
+
+def _install_pages(app: FastAPI) -> None:
+    @app.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> Response:
+        articles = brief_of(request).store.list_articles(limit=30)
+        return render(request, "home.html", {"articles": articles})
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}

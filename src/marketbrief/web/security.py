@@ -1,0 +1,158 @@
+"""What keeps the web app safe to open to the public: signed tokens, sessions, CSRF, headers.
+
+- **Secret key**: ``Settings.secret_key``, else a random key made once and kept in
+  ``<home>/secret.key`` (mode 0600), so tokens survive a restart.
+- **Tokens** (``Tokens``): itsdangerous signatures with one salt per purpose ("confirm",
+  "signin", "unsubscribe", …) and a maximum age; a token of one purpose never passes as another.
+- **Sessions**: a signed cookie holding the reader's id, ``HttpOnly``, ``SameSite=Lax``,
+  ``Secure`` when the public address is HTTPS.
+- **CSRF**: every state-changing form carries a token bound to a per-browser random value kept
+  in its own signed cookie (double submit, signed); ``require_csrf`` checks it. A GET never
+  changes state. The RFC 8058 one-click unsubscribe POST is authorised by its URL token
+  instead (mail clients send it without cookies).
+- **Headers** (``SecurityHeaders``): CSP without inline script or style, ``frame-ancestors
+  'none'``, ``nosniff``, a strict referrer policy, HSTS when served over HTTPS.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from marketbrief.errors import ConfigError
+from marketbrief.settings import Settings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+SESSION_COOKIE = "mb_session"
+CSRF_COOKIE = "mb_csrf"
+CSRF_FIELD = "csrf_token"
+SESSION_MAX_AGE = 30 * 24 * 3600
+CSRF_MAX_AGE = 24 * 3600
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def load_secret_key(settings: Settings) -> bytes:
+    """The key that signs tokens and cookies: the setting, else ``<home>/secret.key``."""
+    if settings.secret_key is not None:
+        key = settings.secret_key.get_secret_value().encode()
+        if len(key) < 16:
+            raise ConfigError("secret_key must be at least 16 characters", key="secret_key")
+        return key
+    path = settings.secret_key_file
+    try:
+        return _read_or_make_key(path)
+    except OSError as error:
+        raise ConfigError(f"cannot keep the secret key: {error.strerror}", key=str(path)) from error
+
+
+def _read_or_make_key(path: Path) -> bytes:
+    if path.exists():
+        key = path.read_bytes().strip()
+        if len(key) >= 32:
+            return key
+        raise ConfigError(
+            "the secret key file is too short (delete it to make a new one)", key=str(path)
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48).encode()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return _read_or_make_key(path)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key
+
+
+class InvalidToken(Exception):
+    """A token that is forged, of another purpose, or too old."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Tokens:
+    """Signed, expiring tokens; one salt per purpose."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self._key, salt=f"marketbrief.{purpose}")
+
+    def make(self, purpose: str, value: Any) -> str:
+        return str(self._serializer(purpose).dumps(value))
+
+    def read(self, purpose: str, token: str, *, max_age: int) -> Any:
+        """The value signed in ``token``; ``InvalidToken`` when forged, expired or misused."""
+        try:
+            return self._serializer(purpose).loads(token, max_age=max_age)
+        except SignatureExpired:
+            raise InvalidToken("expired") from None
+        except BadSignature:
+            raise InvalidToken("invalid") from None
+
+    # ── CSRF (signed double submit) ──
+
+    def new_csrf_seed(self) -> str:
+        return secrets.token_urlsafe(24)
+
+    def csrf_token(self, seed: str) -> str:
+        return self.make("csrf", seed)
+
+    def csrf_ok(self, seed: str | None, token: str | None) -> bool:
+        """Whether ``token`` (from the form) was made for ``seed`` (from the cookie)."""
+        if not seed or not token:
+            return False
+        try:
+            value = self.read("csrf", token, max_age=CSRF_MAX_AGE)
+        except InvalidToken:
+            return False
+        return isinstance(value, str) and hmac.compare_digest(value, seed)
+
+
+class SecurityHeaders:
+    """ASGI middleware adding the security headers to every HTTP response."""
+
+    def __init__(self, app: ASGIApp, *, https: bool) -> None:
+        self.app = app
+        self.headers: list[tuple[bytes, bytes]] = [
+            (b"content-security-policy", CSP.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"same-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+            (b"cross-origin-opener-policy", b"same-origin"),
+        ]
+        if https:
+            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in self.headers if n not in present]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -1,0 +1,144 @@
+"""The web app's safety net: headers on every response, tokens, sessions and CSRF."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from fastapi import Depends, Request
+from fastapi.responses import PlainTextResponse
+from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+
+from marketbrief.core import MarketBrief
+from marketbrief.errors import ConfigError
+from marketbrief.settings import load_settings
+from marketbrief.web import create_app
+from marketbrief.web.app import require_csrf, sign_in, signed_in_reader
+from marketbrief.web.security import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    InvalidToken,
+    Tokens,
+    load_secret_key,
+)
+
+
+def csrf_of(client: TestClient, brief: MarketBrief) -> str:
+    """The token a form on a page of this browser would carry (pages with forms embed it)."""
+    seed = client.cookies.get(CSRF_COOKIE)
+    assert seed, "no CSRF cookie was set"
+    return Tokens(load_secret_key(brief.settings)).csrf_token(seed)
+
+
+def test_every_response_carries_the_security_headers(client: TestClient) -> None:
+    for path in ("/", "/healthz", "/no-such-page", "/static/site.css"):
+        response = client.get(path)
+        csp = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "strict-transport-security" not in response.headers  # plain http here
+
+
+def test_hsts_when_the_public_address_is_https(brief: MarketBrief) -> None:
+    settings = load_settings(public_url="https://news.example.org")
+    with TestClient(create_app(settings, brief=brief)) as client:
+        response = client.get("/healthz")
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_pages_are_html_with_landmarks_and_errors_are_pages(client: TestClient) -> None:
+    home = client.get("/")
+    assert home.status_code == 200
+    for landmark in ("<header", "<nav", "<main", "<footer", 'lang="en"'):
+        assert landmark in home.text
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404
+    assert "<main" in missing.text
+    api = client.get("/api/v1/no-such-route")
+    assert api.status_code == 404
+    assert api.json() == {"error": {"status": 404, "code": "not_found", "message": "Not Found"}}
+
+
+def test_the_secret_key_is_made_once_private_and_kept(workspace: Path) -> None:
+    settings = load_settings()
+    first = load_secret_key(settings)
+    assert load_secret_key(settings) == first
+    mode = stat.S_IMODE(settings.secret_key_file.stat().st_mode)
+    assert mode == 0o600
+    assert load_secret_key(load_settings(secret_key="x" * 20)) == b"x" * 20
+    with pytest.raises(ConfigError):
+        load_secret_key(load_settings(secret_key="short"))
+
+
+def test_tokens_are_bound_to_their_purpose_and_age() -> None:
+    tokens = Tokens(b"k" * 32)
+    token = tokens.make("confirm", {"reader": 7})
+    assert tokens.read("confirm", token, max_age=60) == {"reader": 7}
+    with pytest.raises(InvalidToken):
+        tokens.read("unsubscribe", token, max_age=60)
+    with pytest.raises(InvalidToken):
+        Tokens(b"other key, 32 bytes long........").read("confirm", token, max_age=60)
+    with pytest.raises(InvalidToken, match="expired"):
+        tokens.read("confirm", token, max_age=-1)
+
+
+@given(st.text(max_size=80))
+def test_no_forged_token_passes(forged: str) -> None:
+    tokens = Tokens(b"k" * 32)
+    with pytest.raises(InvalidToken):
+        tokens.read("unsubscribe", forged, max_age=3600)
+
+
+def app_with_a_form(brief: MarketBrief) -> TestClient:
+    app = create_app(brief.settings, brief=brief)
+
+    @app.post("/test/change", dependencies=[Depends(require_csrf)])
+    def change() -> PlainTextResponse:
+        return PlainTextResponse("changed")
+
+    @app.post("/test/sign-in/{reader_id}", dependencies=[Depends(require_csrf)])
+    def log_in(request: Request, reader_id: int) -> PlainTextResponse:
+        response = PlainTextResponse("in")
+        sign_in(request, response, reader_id)
+        return response
+
+    @app.get("/test/who")
+    def who(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(str(signed_in_reader(request)))
+
+    return TestClient(app)
+
+
+def test_a_state_changing_form_needs_its_csrf_token(brief: MarketBrief) -> None:
+    with app_with_a_form(brief) as client:
+        page = client.get("/")
+        cookie = client.cookies.get(CSRF_COOKIE)
+        assert cookie
+        set_cookie = page.headers["set-cookie"].lower()
+        assert "httponly" in set_cookie and "samesite=lax" in set_cookie
+        token = csrf_of(client, brief)
+        assert client.post("/test/change", data={"csrf_token": token}).text == "changed"
+        assert client.post("/test/change", data={}).status_code == 403
+        assert client.post("/test/change", data={"csrf_token": "forged"}).status_code == 403
+        # a token made for another browser's cookie does not pass here
+        client.cookies.clear()
+        client.cookies.set(CSRF_COOKIE, "someone-else")
+        assert client.post("/test/change", data={"csrf_token": token}).status_code == 403
+
+
+def test_the_session_cookie_is_signed(brief: MarketBrief) -> None:
+    with app_with_a_form(brief) as client:
+        client.get("/")
+        token = csrf_of(client, brief)
+        assert client.get("/test/who").text == "None"
+        client.post("/test/sign-in/42", data={"csrf_token": token})
+        assert client.get("/test/who").text == "42"
+        forged = client.cookies[SESSION_COOKIE][:-2] + "xx"
+        client.cookies.clear()
+        client.cookies.set(SESSION_COOKIE, forged)
+        assert client.get("/test/who").text == "None"
