@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pickle
 import sys
+import tempfile
 import tomllib
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import httpx
 
+from marketbrief.enrich.importance import StoryContext, score_importance, source_weight
 from marketbrief.enrich.kb import Alias, Company, KnowledgeBase, load_kb
 from marketbrief.enrich.pipeline import enrich_article
 from marketbrief.errors import (
@@ -52,7 +56,7 @@ from marketbrief.model import (
     Watchlist,
 )
 from marketbrief.settings import Settings
-from marketbrief.stories import StoryInput, group_duplicates
+from marketbrief.stories import STORY_WINDOW, StoryIndex, StoryInput, cluster_stories
 
 if TYPE_CHECKING:
     from marketbrief.curate import MarketCalendar
@@ -68,7 +72,9 @@ def log_event(level: int, event: str, **fields: object) -> None:
         log.log(level, "%s %s", event, " ".join(f"{k}={v!r}" for k, v in fields.items()))
 
 
-STORY_WINDOW = timedelta(days=30)  # articles published this recently are regrouped each run
+# Articles published this recently are read when grouping stories: the members of the live
+# stories (whose latest article is within stories.STORY_WINDOW) and the articles not yet placed.
+STORY_LOOKBACK = timedelta(days=30)
 # The market calendar reads the articles that date something from a quarter before its window
 # to half a year after it: a later article may have moved an event out of the window, into the
 # past or further ahead, and the newest word on an event is the one that counts.
@@ -318,11 +324,44 @@ class MarketBrief:
         )
 
     def group_stories(self) -> list[Story]:
-        """Regroup recent articles into stories and store them."""
-        since = self.clock() - STORY_WINDOW
-        analyses = self.store.list_analyses(since=since)
-        stories = group_duplicates([story_input(a) for a in analyses])
-        self.store.save_stories(stories)
+        """Place the stored articles that are in no story yet, and store what changed.
+
+        Each joins a live story (one whose latest article is within ``STORY_WINDOW``: its
+        stored members are read back so that the new article is compared with what they said)
+        or starts one; stories whose centroids come close merge, and a story merged into
+        another is deleted. The importance of every article of a changed story is scored again
+        with its story (independent sources, novelty, age). Returns the live stories.
+        """
+        now = self.clock()
+        live = self.store.list_stories(since=now - STORY_WINDOW)
+        live_ids = {s.id for s in live}
+        analyses = {
+            a.article.id: a
+            for a in self.store.list_analyses(since=now - STORY_LOOKBACK)
+            if a.story_id is None or a.story_id in live_ids
+        }
+        stories = cluster_stories([story_input(a) for a in analyses.values()], existing=live)
+        before = {s.id: s for s in live}
+        changed = [s for s in stories if before.get(s.id) != s]
+        self.store.save_stories(changed)
+        self.store.delete_stories(sorted(live_ids - {s.id for s in stories}))
+        for story in changed:
+            for member in story.members:
+                analysis = analyses.get(member.article_id)
+                if analysis is None:
+                    continue
+                context = story_context(analysis, story.independent_sources, member.novelty, now)
+                importance = score_importance(
+                    analysis.companies,
+                    analysis.events,
+                    analysis.sentiment,
+                    analysis.key_dates,
+                    context,
+                )
+                if importance != analysis.importance or analysis.story_id != story.id:
+                    self.store.save_analysis(
+                        replace(analysis, story_id=story.id, importance=importance)
+                    )
         return list(stories)
 
     def run(self, *, force: bool = False, progress: Progress = _no_progress) -> RunReport:
@@ -502,20 +541,80 @@ class MarketBrief:
         stdin: BinaryIO | None = None,
         progress: Progress = _no_progress,
     ) -> list[AnalyzeResult]:
-        """Analyse every input in order; duplicates within the batch share a ``story_id``."""
-        results: list[AnalyzeResult] = []
-        for item in self.read_inputs(inputs, stdin=stdin):
-            if isinstance(item, MarketBriefError):
-                results.append(AnalyzeResult(key=item.key or "?", error=item.message))
-                continue
-            key = item.id or item.url
-            try:
-                analysis = self.analyze_document(item, published_at=published_at, url=url)
-                results.append(AnalyzeResult(key=key, analysis=analysis))
-            except MarketBriefError as error:
-                results.append(AnalyzeResult(key=item.id or error.key or key, error=error.message))
-            progress("analyze", len(results), 0)
+        """Analyse every input in order; articles of one story within the batch share a
+        ``story_id``, and importance counts the story (see ``assign_batch_stories``)."""
+        each = self._analyze_each(
+            inputs, published_at=published_at, url=url, stdin=stdin, progress=progress
+        )
+        results = list(each)
         return assign_batch_stories(results)
+
+    def analyze_stream(
+        self,
+        inputs: Sequence[str],
+        *,
+        published_at: datetime | None = None,
+        url: str | None = None,
+        stdin: BinaryIO | None = None,
+        progress: Progress = _no_progress,
+    ) -> Iterator[AnalyzeResult]:
+        """``analyze_inputs`` as a stream, in memory flat in the number of inputs.
+
+        Story ids are known only when the whole batch has been read, so the analyses wait in a
+        temporary file, not in memory; what stays in memory is a few numbers per article and
+        the live stories of the grouping window. Results come out in input order, as
+        ``analyze_inputs`` gives them.
+        """
+        with tempfile.TemporaryFile(prefix="marketbrief-analyze-") as spool:
+            offsets = array("q")  # position → where its result starts in the spool
+            times = array("d")  # of the analysed results, in input order: their instant
+            analysed = array("q")  # … and their position
+            for result in self._analyze_each(
+                inputs, published_at=published_at, url=url, stdin=stdin, progress=progress
+            ):
+                if result.analysis is not None:
+                    times.append(_story_time(result.analysis).timestamp())
+                    analysed.append(len(offsets))
+                offsets.append(spool.tell())
+                pickle.dump(result, spool, protocol=pickle.HIGHEST_PROTOCOL)
+
+            def load(position: int) -> AnalyzeResult:
+                spool.seek(offsets[position])
+                loaded: AnalyzeResult = pickle.load(spool)  # our own file, written just now
+                return loaded
+
+            batch = BatchStories()
+            # earliest first, input order on ties (a stable sort), as assign_batch_stories
+            order = sorted(range(len(times)), key=times.__getitem__)
+            for position in (analysed[k] for k in order):
+                analysis = load(position).analysis
+                assert analysis is not None
+                batch.place(position, analysis)
+            batch.close()
+            for position in range(len(offsets)):
+                yield batch.apply(position, load(position))
+
+    def _analyze_each(
+        self,
+        inputs: Sequence[str],
+        *,
+        published_at: datetime | None,
+        url: str | None,
+        stdin: BinaryIO | None,
+        progress: Progress = _no_progress,
+    ) -> Iterator[AnalyzeResult]:
+        """Every input's analysis (without stories), or why it failed, in input order."""
+        for done, item in enumerate(self.read_inputs(inputs, stdin=stdin), start=1):
+            if isinstance(item, MarketBriefError):
+                yield AnalyzeResult(key=item.key or "?", error=item.message)
+            else:
+                key = item.id or item.url
+                try:
+                    analysis = self.analyze_document(item, published_at=published_at, url=url)
+                    yield AnalyzeResult(key=key, analysis=analysis)
+                except MarketBriefError as error:
+                    yield AnalyzeResult(key=item.id or error.key or key, error=error.message)
+            progress("analyze", done, 0)
 
     # ── the demo ────────────────────────────────────────────────────────────────────────────
 
@@ -565,25 +664,131 @@ class MarketBrief:
         )
 
 
-def story_input(analysis: Analysis) -> StoryInput:
+def story_input(analysis: Analysis, *, batch: bool = False) -> StoryInput:
+    """What story grouping reads of an analysed article; its place in time is its publication
+    (else when it was first seen). In an ``analyze`` batch an article without a publication
+    date was "first seen" when the batch was read, which says nothing of when it appeared: it
+    is undated, and may join a story of any time."""
     article = analysis.article
-    seen = article.first_seen_at or article.published_at or datetime.min.replace(tzinfo=UTC)
-    return StoryInput(article.id, article.title or "", article.text, seen, analysis.story_id)
+    return StoryInput(
+        id=article.id,
+        title=article.title or "",
+        text=article.text,
+        seen_at=_story_time(analysis),
+        url=article.url,
+        source=article.source,
+        keys=tuple(c.ticker for c in analysis.companies),
+        story_id=analysis.story_id,
+        dated=not batch or article.published_at is not None,
+    )
+
+
+def _story_time(analysis: Analysis) -> datetime:
+    article = analysis.article
+    return article.published_at or article.first_seen_at or datetime.min.replace(tzinfo=UTC)
+
+
+def story_context(
+    analysis: Analysis, independent_sources: int, novelty: float, now: datetime
+) -> StoryContext:
+    """The importance context of an article in its story, as of ``now``."""
+    article = analysis.article
+    return StoryContext(
+        independent_sources=independent_sources,
+        novelty=novelty,
+        age=now - _story_time(analysis),
+        source_weight=source_weight(article.url, article.source),
+    )
+
+
+class BatchStories:
+    """A batch's articles placed into stories as the store would place them, and what that
+    changes in their analyses: ``story_id`` and importance.
+
+    ``place`` the analyses earliest first, ``close``, then ``apply`` to each result. Holds a
+    few numbers per article (in arrays) and the live stories of the window, not the analyses.
+    """
+
+    def __init__(self) -> None:
+        self._index = StoryIndex()
+        self._story = array("q")  # position → number of its story in _ids, -1: not placed
+        self._novelty = array("d")  # position → its novelty in its story
+        self._ids: list[StoryId] = []  # story number → id (as placed; resolved by close)
+        self._number: dict[StoryId, int] = {}
+        self._independent: list[int] = []  # story number → independent sources
+        self._size: list[int] = []  # story number → articles of the batch
+        self._newest: datetime | None = None
+
+    def place(self, position: int, analysis: Analysis) -> None:
+        item = story_input(analysis, batch=True)
+        placement = self._index.add(item)
+        number = self._number.get(placement.story_id)
+        if number is None:
+            number = self._number[placement.story_id] = len(self._ids)
+            self._ids.append(placement.story_id)
+            self._independent.append(1)
+        self._independent[number] = placement.independent_sources
+        missing = position + 1 - len(self._story)
+        if missing > 0:
+            self._story.extend([-1] * missing)
+            self._novelty.extend([0.0] * missing)
+        self._story[position] = number
+        self._novelty[position] = placement.member.novelty
+        if item.dated:
+            at = item.seen_at
+            self._newest = at if self._newest is None else max(self._newest, at)
+
+    def close(self) -> None:
+        """Settle the stories: merged stories resolved to the one that absorbed them, their
+        articles and sources counted there."""
+        final = [self._number[self._index.resolve(story_id)] for story_id in self._ids]
+        independent = [1] * len(self._ids)
+        for number, count in enumerate(self._independent):
+            independent[final[number]] = max(independent[final[number]], count)
+        size = [0] * len(self._ids)
+        for position, number in enumerate(self._story):
+            if number >= 0:
+                self._story[position] = final[number]
+                size[final[number]] += 1
+        self._independent, self._size = independent, size
+        self._index = StoryIndex()  # the live stories are not needed any more
+        self._number = {}
+
+    def apply(self, position: int, result: AnalyzeResult) -> AnalyzeResult:
+        """``result`` with its story: ``story_id`` when the story has other articles of the
+        batch (null when alone), importance with the story's independent sources, the
+        article's novelty in it and its age before the batch's newest dated article."""
+        analysis = result.analysis
+        if analysis is None or position >= len(self._story) or self._story[position] < 0:
+            return result
+        number = self._story[position]
+        # An undated article is as fresh as the batch; a dated one as old as it is before the
+        # batch's newest dated article.
+        now = _story_time(analysis)
+        if analysis.article.published_at is not None and self._newest is not None:
+            now = self._newest
+        context = story_context(analysis, self._independent[number], self._novelty[position], now)
+        importance = score_importance(
+            analysis.companies, analysis.events, analysis.sentiment, analysis.key_dates, context
+        )
+        grouped = self._ids[number] if self._size[number] > 1 else None
+        return replace(result, analysis=replace(analysis, story_id=grouped, importance=importance))
 
 
 def assign_batch_stories(results: Sequence[AnalyzeResult]) -> list[AnalyzeResult]:
-    """Set ``story_id`` on analyses that the batch groups with others (singletons keep null)."""
-    analysed = [r.analysis for r in results if r.analysis is not None]
-    story_of: dict[str, StoryId] = {}
-    for story in group_duplicates([story_input(a) for a in analysed]):
-        if len(story.article_ids) > 1:
-            story_of.update(dict.fromkeys(story.article_ids, story.id))
-    return [
-        replace(r, analysis=replace(r.analysis, story_id=story_of[r.analysis.article.id]))
-        if r.analysis is not None and r.analysis.article.id in story_of
-        else r
-        for r in results
-    ]
+    """Group a batch's analyses into stories as the store would, and score their importance.
+
+    Articles are placed earliest first (input order on ties). ``story_id`` is set on the
+    articles that share a story; an article alone in its story keeps null. Importance counts
+    the story's independent sources, the article's novelty in it, and its age before the
+    newest dated article of the batch (so a batch scores the same whenever it is run).
+    """
+    batch = BatchStories()
+    analysed = [(i, r.analysis) for i, r in enumerate(results) if r.analysis is not None]
+    for i, analysis in sorted(analysed, key=lambda pair: (_story_time(pair[1]), pair[0])):
+        batch.place(i, analysis)
+    batch.close()
+    return [batch.apply(i, result) for i, result in enumerate(results)]
 
 
 def briefing_due(reader: Reader, now: datetime) -> bool:

@@ -248,14 +248,45 @@ EVENT_TYPES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
+class StoryMember:
+    """One article of a story: when it came, from where, and what it added to the story."""
+
+    article_id: ArticleId
+    seen_at: datetime  # published (else first seen): its place in the story's time line
+    source: str | None = None
+    novelty: float = 1.0  # 0..1: share of new facts (sentences, numbers, names); 0 = a repeat
+    added: tuple[str, ...] = ()  # numbers and names the story had not stated before
+    new_sentences: tuple[tuple[int, int], ...] = ()  # [start, end) of its new sentences
+
+
+@dataclass(frozen=True, slots=True)
 class Story:
-    """Coverage of one happening: an article and its duplicates and near-duplicates."""
+    """Coverage of one development: the articles about it, earliest first.
+
+    ``members`` (when known) line up with ``article_ids`` and say what each article added, so a
+    briefing can tell what changed since a given time.
+    """
 
     id: StoryId
     article_ids: tuple[ArticleId, ...]
     title: str
     first_seen_at: datetime
     last_seen_at: datetime
+    members: tuple[StoryMember, ...] = ()
+    sources: tuple[str, ...] = ()  # distinct sources, in order of first coverage
+    independent_sources: int = 1  # sources not repeating another's copy
+
+    @property
+    def first_article_id(self) -> ArticleId:
+        return self.article_ids[0]
+
+    @property
+    def latest_article_id(self) -> ArticleId:
+        """The most recently seen article (the last one added when times are equal)."""
+        if not self.members:
+            return self.article_ids[-1]
+        latest = max(range(len(self.members)), key=lambda i: (self.members[i].seen_at, i))
+        return self.members[latest].article_id
 
 
 @dataclass(frozen=True, slots=True)

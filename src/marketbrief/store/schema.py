@@ -210,6 +210,7 @@ stories = Table(
     Column("title", Text, nullable=False),
     Column("first_seen_at", UTCDateTime, nullable=False),
     Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("independent_sources", Integer),  # null: stored before revision 0002
     Index(None, "last_seen_at"),
 )
 
@@ -219,6 +220,12 @@ story_articles = Table(
     Column("story_id", Text, ForeignKey("stories.id", ondelete="CASCADE"), nullable=False),
     Column("article_id", Text, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),  # order of Story.article_ids
+    # What StoryMember says of the article (null: stored before revision 0002). ``added`` is
+    # {"facts": [new numbers and names], "sentences": [[start, end], ...]}.
+    Column("seen_at", UTCDateTime),
+    Column("source", Text),
+    Column("novelty", Float),
+    Column("added", json_type()),
     PrimaryKeyConstraint("story_id", "article_id"),
     UniqueConstraint("article_id"),  # an article belongs to one story at a time
 )

@@ -103,6 +103,7 @@ from marketbrief.model import (
     SourceStatus,
     Story,
     StoryId,
+    StoryMember,
     Watchlist,
 )
 from marketbrief.store.schema import (
@@ -444,6 +445,50 @@ def _analysis_rows(article_id: str, analysis: Analysis) -> dict[Any, list[dict[s
         article_events: list(events.values()),
         key_dates: dates,
     }
+
+
+def _member_values(member: StoryMember | None) -> dict[str, Any]:
+    if member is None:
+        return {"seen_at": None, "source": None, "novelty": None, "added": None}
+    return {
+        "seen_at": member.seen_at,
+        "source": member.source,
+        "novelty": member.novelty,
+        "added": {
+            "facts": list(member.added),
+            "sentences": [list(span) for span in member.new_sentences],
+        },
+    }
+
+
+def _story_from_rows(row: RowMapping, member_rows: Sequence[RowMapping]) -> Story:
+    """A story from its row and its member rows (in position order). Rows stored before
+    revision 0002 carry no member details: the story then has no ``members``."""
+    members = tuple(
+        StoryMember(
+            article_id=ArticleId(m["article_id"]),
+            seen_at=m["seen_at"],
+            source=m["source"],
+            novelty=float(m["novelty"]),
+            added=tuple(str(f) for f in (m["added"] or {}).get("facts", ())),
+            new_sentences=tuple(
+                (int(span[0]), int(span[1])) for span in (m["added"] or {}).get("sentences", ())
+            ),
+        )
+        for m in member_rows
+        if m["seen_at"] is not None and m["novelty"] is not None
+    )
+    complete = len(members) == len(member_rows)
+    return Story(
+        id=StoryId(row["id"]),
+        article_ids=tuple(ArticleId(m["article_id"]) for m in member_rows),
+        title=row["title"],
+        first_seen_at=row["first_seen_at"],
+        last_seen_at=row["last_seen_at"],
+        members=members if complete else (),
+        sources=tuple(dict.fromkeys(m["source"] for m in member_rows if m["source"])),
+        independent_sources=row["independent_sources"] or 1,
+    )
 
 
 def _analysis_from_row(row: RowMapping, article: Article) -> Analysis:
@@ -869,11 +914,13 @@ class SqlStore:
 
     def _save_story(self, conn: Connection, story: Story) -> None:
         member_ids = list(dict.fromkeys(story.article_ids))
+        described = {m.article_id: m for m in story.members}
         values = {
             "id": story.id,
             "title": story.title,
             "first_seen_at": story.first_seen_at,
             "last_seen_at": story.last_seen_at,
+            "independent_sources": story.independent_sources,
         }
         _upsert(conn, story_table, values, ["id"])
         conn.execute(delete(story_articles).where(story_articles.c.story_id == story.id))
@@ -888,9 +935,23 @@ class SqlStore:
                 insert(story_articles),
                 [
                     {"story_id": story.id, "article_id": article_id, "position": position}
+                    | _member_values(described.get(article_id))
                     for position, article_id in enumerate(member_ids)
                 ],
             )
+
+    def delete_stories(self, story_ids: Sequence[str]) -> None:
+        """Delete stories (a story merged into another); their articles are in no story after,
+        unless another story holds them already."""
+        if not story_ids:
+            return
+        with self._transaction(story_ids[0], write=True) as conn:
+            for chunk in _chunks(list(story_ids)):
+                conn.execute(
+                    update(analyses).where(analyses.c.story_id.in_(chunk)).values(story_id=None)
+                )
+                conn.execute(delete(story_articles).where(story_articles.c.story_id.in_(chunk)))
+                conn.execute(delete(story_table).where(story_table.c.id.in_(chunk)))
 
     def _stories(self, conn: Connection, where: Iterable[ColumnElement[bool]]) -> list[Story]:
         story_rows = conn.execute(
@@ -898,24 +959,15 @@ class SqlStore:
             .where(*where)
             .order_by(story_table.c.last_seen_at.desc(), story_table.c.id)
         ).mappings()
-        members: dict[str, list[ArticleId]] = {}
-        for story_id, article_id in conn.execute(
-            select(story_articles.c.story_id, story_articles.c.article_id)
+        members: dict[str, list[RowMapping]] = {}
+        for row in conn.execute(
+            select(story_articles)
             .join(story_table, story_table.c.id == story_articles.c.story_id)
             .where(*where)
             .order_by(story_articles.c.story_id, story_articles.c.position)
-        ):
-            members.setdefault(story_id, []).append(ArticleId(article_id))
-        return [
-            Story(
-                id=StoryId(row["id"]),
-                article_ids=tuple(members.get(row["id"], ())),
-                title=row["title"],
-                first_seen_at=row["first_seen_at"],
-                last_seen_at=row["last_seen_at"],
-            )
-            for row in story_rows
-        ]
+        ).mappings():
+            members.setdefault(row["story_id"], []).append(row)
+        return [_story_from_rows(row, members.get(row["id"], [])) for row in story_rows]
 
     def list_stories(self, *, since: datetime | None = None) -> list[Story]:
         """Stories seen last at or after ``since`` (all without), most recently seen first."""

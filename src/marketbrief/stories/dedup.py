@@ -1,42 +1,75 @@
-"""Group duplicate and near-duplicate coverage into stories (MinHash LSH over word shingles).
+"""Exact and near duplicates: canonical URLs, content hashes, MinHash LSH over word shingles.
 
-Two articles are one story when the Jaccard similarity of their word 3-shingle sets (title and
-text) is at least ``threshold``; groups are the connected components of that relation. This
-catches wire copy republished with small edits; telling apart rewritten coverage of the same
-event is story clustering proper, which a later stage adds.
+Exact: two articles are the same when their canonical URLs are equal (scheme, ``www.``, default
+port, fragment, trailing slash and tracking parameters do not count) or when their texts are
+equal after case and whitespace are folded.
 
-MinHash estimates are verified: LSH gives candidates, the MinHash Jaccard estimate decides.
-rensa (Rust MinHash) is used because it ran about 40× faster than datasketch here with the
-same recall. Pure: articles in, stories out.
+Near: the Jaccard similarity of their word 3-shingle sets is at least ``NEAR_DUPLICATE`` (wire
+copy republished with small edits). LSH gives candidates and the MinHash estimate decides.
+rensa (Rust MinHash) is used because it ran about 40× faster than datasketch here with the same
+recall. ``NearDuplicateIndex`` can forget what it holds, so its memory follows a time window.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Hashable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rensa import RMinHash, RMinHashLSH
 
-from marketbrief.model import ArticleId, Story, StoryId
+from marketbrief.model import ArticleId, StoryId
 
 NUM_PERM = 128
 NUM_BANDS = 32  # 4 rows a band: candidates from about Jaccard 0.3 up, then verified
 SHINGLE = 3
+NEAR_DUPLICATE = 0.5  # Jaccard of word 3-shingle sets
 _WORD = re.compile(r"\w+", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+
+# Query parameters that say who sent the reader, not what the page is.
+_TRACKING = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|_hsenc|_hsmi|"
+    r"ref|ref_src|ref_url|cmpid|cmp|icid|ito|ncid|smid|sr_share|soc_src|soc_trk|share|"
+    r"taid|guccounter|guce_referrer|guce_referrer_sig|mod|xid|rss|feed|feedtype)$",
+    re.IGNORECASE,
+)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
-@dataclass(frozen=True, slots=True)
-class StoryInput:
-    """What grouping needs of an article."""
+def canonical_url(url: str) -> str:
+    """The URL with what does not change the page taken out, for equality tests.
 
-    id: ArticleId
-    title: str
-    text: str
-    seen_at: datetime  # first seen (or published); orders the members
-    story_id: StoryId | None = None  # a story it already belongs to, kept when it has one
+    ``https://www.Example.com:443/a/?utm_source=x&id=2#top`` → ``example.com/a?id=2``.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:  # a bad port or IPv6 host: compare the URL as given
+        return url.strip()
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if port is not None and str(port) != _DEFAULT_PORTS.get(parts.scheme.lower()):
+        host = f"{host}:{port}"
+    path = parts.path.rstrip("/") or ""
+    query = urlencode(
+        sorted(
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING.match(k)
+        )
+    )
+    if not host:  # not a web URL (a file, an input record's own key): compare it as given
+        return url.strip()
+    return urlunsplit(("", host, path, query, "")).removeprefix("//")
+
+
+def content_hash(title: str, text: str) -> str:
+    """Equal for texts that differ only in case and whitespace (the title when there is no
+    text)."""
+    body = text if text.strip() else title
+    folded = _SPACE.sub(" ", body).strip().casefold()
+    return hashlib.blake2b(folded.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def shingle_words(text: str, size: int = SHINGLE) -> list[str]:
@@ -47,60 +80,63 @@ def shingle_words(text: str, size: int = SHINGLE) -> list[str]:
     return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
 
 
+def minhash_of(title: str, text: str) -> RMinHash | None:
+    """The MinHash of the article's word 3-shingles; None for a text without words."""
+    shingles = shingle_words(f"{title}\n{text}")
+    if not shingles:
+        return None
+    minhash = RMinHash(num_perm=NUM_PERM, seed=7)
+    minhash.update(shingles)
+    return minhash
+
+
 def story_id_for(article_id: ArticleId) -> StoryId:
     """A story's id comes from its first article, so it is stable across runs."""
     return StoryId("s-" + hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:16])
 
 
-def group_duplicates(
-    articles: Sequence[StoryInput], *, threshold: float = 0.5
-) -> tuple[Story, ...]:
-    """Stories of ``articles``: each article in exactly one, duplicates together.
+class NearDuplicateIndex:
+    """MinHashes under keys, answering "which held text is a near duplicate of this one"."""
 
-    An article that already has a story keeps it, and pulls its new duplicates in; when a group
-    holds several existing stories the earliest one's id wins.
-    """
-    if not articles:
-        return ()
-    hashes: list[RMinHash] = []
-    lsh = RMinHashLSH(threshold=threshold, num_perm=NUM_PERM, num_bands=NUM_BANDS)
-    for index, article in enumerate(articles):
-        minhash = RMinHash(num_perm=NUM_PERM, seed=7)
-        shingles = shingle_words(f"{article.title}\n{article.text}")
-        minhash.update(shingles or [article.id])
-        hashes.append(minhash)
-        lsh.insert(index, minhash)
+    def __init__(self, threshold: float = NEAR_DUPLICATE) -> None:
+        self.threshold = threshold
+        self._lsh = RMinHashLSH(threshold=threshold, num_perm=NUM_PERM, num_bands=NUM_BANDS)
+        self._hashes: dict[int, RMinHash] = {}
+        self._owner: dict[int, Hashable] = {}
+        self._next = 0
 
-    parent = list(range(len(articles)))
+    def __len__(self) -> int:
+        return len(self._hashes)
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def add(self, minhash: RMinHash, owner: Hashable) -> int:
+        """Hold ``minhash`` for ``owner``; the returned handle forgets it again."""
+        handle = self._next
+        self._next += 1
+        self._lsh.insert(handle, minhash)
+        self._hashes[handle] = minhash
+        self._owner[handle] = owner
+        return handle
 
-    for index, minhash in enumerate(hashes):
-        for other in lsh.query(minhash):
-            if other != index and minhash.jaccard(hashes[other]) >= threshold:
-                a, b = find(index), find(other)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
+    def remove(self, handle: int) -> None:
+        minhash = self._hashes.pop(handle, None)
+        if minhash is not None:
+            self._lsh.remove(handle)
+            del self._owner[handle]
 
-    groups: dict[int, list[StoryInput]] = {}
-    for index, article in enumerate(articles):
-        groups.setdefault(find(index), []).append(article)
-    stories = []
-    for members in groups.values():
-        members.sort(key=lambda a: (a.seen_at, a.id))
-        existing = [m.story_id for m in members if m.story_id is not None]
-        stories.append(
-            Story(
-                id=existing[0] if existing else story_id_for(members[0].id),
-                article_ids=tuple(m.id for m in members),
-                title=members[0].title,
-                first_seen_at=members[0].seen_at,
-                last_seen_at=members[-1].seen_at,
-            )
-        )
-    stories.sort(key=lambda s: (s.first_seen_at, s.id))
-    return tuple(stories)
+    def reassign(self, handle: int, owner: Hashable) -> None:
+        """The text under ``handle`` belongs to ``owner`` now."""
+        if handle in self._owner:
+            self._owner[handle] = owner
+
+    def best(self, minhash: RMinHash) -> tuple[Hashable, float] | None:
+        """The owner of the most similar held text at or above the threshold, and its Jaccard
+        estimate; None when no held text is that close."""
+        found: tuple[Hashable, float] | None = None
+        for handle in self._lsh.query(minhash):
+            held = self._hashes.get(handle)
+            if held is None:
+                continue
+            similarity = minhash.jaccard(held)
+            if similarity >= self.threshold and (found is None or similarity > found[1]):
+                found = (self._owner[handle], similarity)
+        return found
