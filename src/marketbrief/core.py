@@ -398,9 +398,11 @@ class MarketBrief:
     def write_briefing(self, briefing: Briefing) -> BriefingFiles:
         """Render the briefing to HTML, text and ICS files and an ``.eml`` in the outbox."""
         from marketbrief.deliver import (
+            briefing_message_id,
             briefing_title,
             build_briefing_email,
             build_calendar,
+            mail_domain,
             render_briefing_html,
             render_briefing_text,
             write_file_atomically,
@@ -422,6 +424,9 @@ class MarketBrief:
             html=html,
             text=text,
             ics=ics,
+            message_id=briefing_message_id(
+                briefing.reader, stem, domain=mail_domain(self.settings.mail_from)
+            ),
         )
         folder = self.settings.briefings_dir
         files = BriefingFiles(

@@ -14,6 +14,8 @@
     ├── StorageError                      the database failed (driver errors are wrapped)
     ├── ConfigError                       settings that cannot work
     └── DeliveryError                     a briefing could not be written or sent
+        ├── TemporaryDeliveryError        4xx, a refused, reset or timed-out connection: retry
+        └── PermanentDeliveryError        5xx, a refused recipient: retrying will not help
 
 Every error carries ``key``: the thing that failed (a URL, a path, a record id, a setting name),
 and a message a person can act on.
@@ -101,3 +103,42 @@ class ConfigError(MarketBriefError):
 
 class DeliveryError(MarketBriefError):
     """A briefing could not be written or sent."""
+
+
+class TemporaryDeliveryError(DeliveryError):
+    """A failure that may pass: a 4xx reply, a connection refused, reset, dropped or timed out.
+
+    ``stage`` is where it happened (``connect``, ``mail``, ``rcpt``, ``data``); ``code`` the
+    SMTP reply code when there was one. ``maybe_sent`` is true when the connection was lost after
+    the whole message had gone out and before the server's answer: the one case in which SMTP
+    cannot tell whether the message was delivered.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        key: str | None = None,
+        stage: str = "connect",
+        code: int | None = None,
+        maybe_sent: bool = False,
+    ) -> None:
+        super().__init__(message, key=key)
+        self.stage = stage
+        self.code = code
+        self.maybe_sent = maybe_sent
+
+
+class PermanentDeliveryError(DeliveryError):
+    """A 5xx reply: the server refused the sender, the recipient or the message for good.
+
+    ``stage`` is where (``mail``, ``rcpt``, ``data``); a refusal at ``rcpt`` or ``data`` is a
+    bounce of the recipient (``key``), one at ``mail`` a problem of the sender's address.
+    """
+
+    def __init__(
+        self, message: str, *, key: str | None = None, stage: str = "rcpt", code: int | None = None
+    ) -> None:
+        super().__init__(message, key=key)
+        self.stage = stage
+        self.code = code

@@ -2,7 +2,7 @@
 
 import email
 import email.policy
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 from icalendar import Calendar
@@ -14,66 +14,21 @@ from marketbrief.deliver import (
     render_briefing_text,
     write_outbox,
 )
-from marketbrief.model import (
-    ArticleId,
-    Briefing,
-    BriefingItem,
-    CalendarEntry,
-    CompanyLink,
-    CompanyRole,
-    Reader,
-    ReaderId,
-    Sentiment,
-    StoryId,
-    Watchlist,
-)
-
-NOW = datetime(2025, 6, 27, 21, tzinfo=UTC)
+from marketbrief.model import Briefing
 
 
-def briefing() -> Briefing:
-    item = BriefingItem(
-        story_id=StoryId("s-1"),
-        title="Sample: <Northwind> wins a radar order",
-        summary="Northwind & partners won a sample radar order.",
-        url="https://x.example/a",
-        source="Sample Wire",
-        published_at=NOW,
-        companies=(CompanyLink("RTX", "RTX", "NYSE", CompanyRole.INDIRECT, 0.7, "Patriot"),),
-        events=("contract_award",),
-        sentiment=Sentiment("positive", 0.5),
-        importance=0.6,
-        sources_count=2,
-        matched=("RTX",),
-    )
-    dates = (
-        CalendarEntry(
-            date(2025, 7, 30),
-            date(2025, 7, 30),
-            "results due",
-            "2025-07-30",
-            ArticleId("a"),
-            "https://x.example/a",
-        ),
-        CalendarEntry(
-            date(2025, 6, 21), date(2025, 9, 22), "funds run out", "2025-SU", ArticleId("a"), None
-        ),
-    )
-    reader = Reader(ReaderId(7), "reader@example.com", "Sample Reader", Watchlist(("RTX",)))
-    return Briefing(reader, NOW, None, (item,), dates)
-
-
-def test_html_is_escaped_and_text_is_plain() -> None:
-    html = render_briefing_html(briefing())
+def test_html_is_escaped_and_text_is_plain(sample_briefing: Briefing) -> None:
+    html = render_briefing_html(sample_briefing)
     assert "&lt;Northwind&gt;" in html and "<Northwind>" not in html
     assert "On your watchlist: RTX" in html
-    text = render_briefing_text(briefing())
+    text = render_briefing_text(sample_briefing)
     assert "Sample: <Northwind> wins a radar order" in text
     assert "Key dates ahead" in text and "2025-SU" in text
 
 
-def test_calendar_has_all_day_events_with_exclusive_end() -> None:
-    calendar = Calendar.from_ical(build_calendar(briefing().key_dates, name="n", now=NOW))
+def test_calendar_has_all_day_events_with_exclusive_end(sample_briefing: Briefing) -> None:
+    b = sample_briefing
+    calendar = Calendar.from_ical(build_calendar(b.key_dates, name="n", now=b.generated_at))
     events = list(calendar.walk("VEVENT"))
     assert [str(e["summary"]) for e in events] == ["results due", "funds run out"]
     assert events[0].decoded("dtstart") == date(2025, 7, 30)
@@ -81,15 +36,15 @@ def test_calendar_has_all_day_events_with_exclusive_end() -> None:
     assert events[1].decoded("dtend") == date(2025, 9, 23)
 
 
-def test_email_in_the_outbox_parses_back(tmp_path: Path) -> None:
-    b = briefing()
+def test_email_in_the_outbox_parses_back(tmp_path: Path, sample_briefing: Briefing) -> None:
+    b = sample_briefing
     message = build_briefing_email(
         b,
         sender="marketbrief <mb@localhost>",
         subject="Your briefing",
         html=render_briefing_html(b),
         text=render_briefing_text(b),
-        ics=build_calendar(b.key_dates, name="n", now=NOW),
+        ics=build_calendar(b.key_dates, name="n", now=b.generated_at),
     )
     path = write_outbox(message, tmp_path / "outbox", stem="2025 06 27/reader 7")
     assert path.parent == tmp_path / "outbox" and path.suffix == ".eml"

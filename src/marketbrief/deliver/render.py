@@ -1,4 +1,10 @@
-"""Render a briefing as HTML and as plain text (Jinja2 templates beside this module)."""
+"""Render a briefing as HTML and as plain text (Jinja2 templates beside this module).
+
+The HTML is an email first: one fluid column at most 600px wide, laid out with tables, every
+style inline (many mail clients drop ``<style>``), and a ``<style>`` block that only adds — a
+dark palette under ``prefers-color-scheme: dark`` and narrower padding on phones. The inline
+styles come from :data:`STYLES`, so a colour is changed in one place.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,113 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from marketbrief.deliver.outbox import one_line
 from marketbrief.model import Briefing, CalendarEntry
 
 _PLAIN_VALUE = re.compile(r"^\d{4}(-\d{2}){0,2}$")
+
+LIGHT = {
+    "page": "#f2f3f5",
+    "card": "#ffffff",
+    "text": "#1b1c1e",
+    "muted": "#5f6368",
+    "link": "#0b57d0",
+    "rule": "#e3e5e8",
+    "tag": "#eef1f5",
+    "tag_border": "#d3dae3",
+    "hit": "#fff3c4",
+    "hit_border": "#e0b400",
+    "pos": "#17703a",
+    "neg": "#b3261e",
+}
+DARK = {
+    "page": "#101113",
+    "card": "#1d1f22",
+    "text": "#e8eaed",
+    "muted": "#a9aeb5",
+    "link": "#8ab4f8",
+    "rule": "#3a3d42",
+    "tag": "#2a2d31",
+    "tag_border": "#464a50",
+    "hit": "#4a3c00",
+    "hit_border": "#a68500",
+    "pos": "#7fcf98",
+    "neg": "#f2978f",
+}
+
+_FONT = '-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif'
+_C = LIGHT
+# Inline styles, the safe defaults every client gets. Classes of the same names (``mb-…``) let
+# the <style> block repaint them in dark mode.
+STYLES = {
+    "body": f"margin:0;padding:0;width:100%;background-color:{_C['page']};",
+    "page": f"background-color:{_C['page']};",
+    "outer": "padding:16px 8px;",
+    "card": f"width:100%;max-width:600px;background-color:{_C['card']};border-radius:8px;"
+    f"border:1px solid {_C['rule']};color:{_C['text']};font-family:{_FONT};font-size:16px;"
+    "line-height:1.5;",
+    "head": "padding:24px 24px 12px;",
+    "h1": f"margin:0 0 4px;font-size:22px;line-height:1.3;font-weight:700;color:{_C['text']};",
+    "h2": f"margin:0 0 6px;font-size:18px;line-height:1.35;font-weight:600;color:{_C['text']};",
+    "section": f"margin:0;font-size:13px;font-weight:700;letter-spacing:0.06em;"
+    f"text-transform:uppercase;color:{_C['muted']};",
+    "section_cell": f"padding:20px 24px 4px;border-top:1px solid {_C['rule']};",
+    "item": f"padding:16px 24px;border-top:1px solid {_C['rule']};",
+    "item_first": "padding:8px 24px 16px;",
+    "a": f"color:{_C['link']};text-decoration:none;",
+    "a_under": f"color:{_C['link']};text-decoration:underline;",
+    "meta": f"margin:0 0 8px;font-size:13px;line-height:1.45;color:{_C['muted']};",
+    "p": f"margin:0 0 8px;font-size:15px;line-height:1.5;color:{_C['text']};",
+    "why": f"margin:0;font-size:13px;line-height:1.45;color:{_C['muted']};",
+    "tags": "margin:0 0 6px;line-height:1.9;",
+    "tag": f"display:inline-block;font-size:12px;line-height:1.5;padding:0 6px;margin:0 4px 0 0;"
+    f"border:1px solid {_C['tag_border']};border-radius:4px;background-color:{_C['tag']};"
+    f"color:{_C['text']};white-space:nowrap;",
+    "hit": f"display:inline-block;font-size:12px;line-height:1.5;padding:0 6px;margin:0 4px 0 0;"
+    f"border:1px solid {_C['hit_border']};border-radius:4px;background-color:{_C['hit']};"
+    f"color:{_C['text']};font-weight:600;white-space:nowrap;",
+    "pos": f"color:{_C['pos']};",
+    "neg": f"color:{_C['neg']};",
+    "neu": f"color:{_C['muted']};",
+    "date_cell": f"padding:10px 24px;border-top:1px solid {_C['rule']};",
+    "date": f"margin:0;font-size:13px;font-weight:600;line-height:1.4;color:{_C['muted']};",
+    "date_title": f"margin:2px 0 0;font-size:15px;line-height:1.4;color:{_C['text']};",
+    "foot": f"padding:16px 24px 24px;border-top:1px solid {_C['rule']};font-size:12px;"
+    f"line-height:1.5;color:{_C['muted']};",
+    "foot_p": f"margin:0 0 6px;font-size:12px;line-height:1.5;color:{_C['muted']};",
+    "preheader": "display:none;max-height:0;max-width:0;overflow:hidden;opacity:0;"
+    "mso-hide:all;font-size:1px;line-height:1px;",
+}
+
+
+def _dark_css() -> str:
+    d = DARK
+    rules = {
+        ".mb-page": f"background-color:{d['page']} !important;",
+        ".mb-card": f"background-color:{d['card']} !important;color:{d['text']} !important;"
+        f"border-color:{d['rule']} !important;",
+        ".mb-text": f"color:{d['text']} !important;",
+        ".mb-muted": f"color:{d['muted']} !important;",
+        ".mb-link": f"color:{d['link']} !important;",
+        ".mb-rule": f"border-color:{d['rule']} !important;",
+        ".mb-tag": f"background-color:{d['tag']} !important;border-color:{d['tag_border']} "
+        f"!important;color:{d['text']} !important;",
+        ".mb-hit": f"background-color:{d['hit']} !important;border-color:{d['hit_border']} "
+        f"!important;color:{d['text']} !important;",
+        ".mb-pos": f"color:{d['pos']} !important;",
+        ".mb-neg": f"color:{d['neg']} !important;",
+    }
+    body = "\n".join(f"  {selector} {{ {css} }}" for selector, css in rules.items())
+    # Outlook.com marks the elements it darkens with data-ogsc / data-ogsb; the same palette.
+    outlook = "\n".join(
+        f"[data-ogsc] {selector} {{ {css} }}"
+        for selector, css in rules.items()
+        if selector not in (".mb-page", ".mb-card")
+    )
+    return f"@media (prefers-color-scheme: dark) {{\n{body}\n}}\n{outlook}"
+
+
+DARK_CSS = _dark_css()
 
 
 def date_label(entry: CalendarEntry) -> str:
@@ -20,6 +130,14 @@ def date_label(entry: CalendarEntry) -> str:
     label = f"{first.strftime('%b %-d')} – {last.strftime('%b %-d, %Y')}"
     # A month or year reads plainly; a season, quarter or week also gets its TIMEX3 value.
     return label if _PLAIN_VALUE.match(entry.value) else f"{label} ({entry.value})"
+
+
+def web_url(url: str | None) -> str | None:
+    """``url`` when it is an http(s) link, else None: a feed's ``javascript:`` or ``data:``
+    link never becomes an ``href``."""
+    if url and url.strip().lower().startswith(("https://", "http://")):
+        return url.strip()
+    return None
 
 
 def sentiment_class(label: str) -> str:
@@ -35,7 +153,14 @@ def _environment() -> Environment:
         trim_blocks=False,
         keep_trailing_newline=True,
     )
-    env.globals.update(date_label=date_label, sentiment_class=sentiment_class)
+    env.filters["oneline"] = one_line  # names and titles: one line, no control characters
+    env.globals.update(
+        date_label=date_label,
+        sentiment_class=sentiment_class,
+        web_url=web_url,
+        css=STYLES,
+        dark_css=DARK_CSS,
+    )
     return env
 
 
@@ -43,11 +168,28 @@ def briefing_title(briefing: Briefing) -> str:
     return f"Your market briefing — {briefing.generated_at.strftime('%B %-d, %Y')}"
 
 
-def render_briefing_html(briefing: Briefing) -> str:
+def render_briefing_html(
+    briefing: Briefing, *, unsubscribe_url: str | None = None, manage_url: str | None = None
+) -> str:
+    """The briefing as an HTML email; the footer links to ``unsubscribe_url`` and
+    ``manage_url`` (the reader's preferences page) when given."""
     template = _environment().get_template("briefing.html")
-    return template.render(briefing=briefing, title=briefing_title(briefing))
+    return template.render(
+        briefing=briefing,
+        title=briefing_title(briefing),
+        unsubscribe_url=unsubscribe_url,
+        manage_url=manage_url,
+    )
 
 
-def render_briefing_text(briefing: Briefing) -> str:
+def render_briefing_text(
+    briefing: Briefing, *, unsubscribe_url: str | None = None, manage_url: str | None = None
+) -> str:
+    """The briefing as plain text (lines of at most 78 characters, but for long links)."""
     template = _environment().get_template("briefing.txt")
-    return template.render(briefing=briefing, title=briefing_title(briefing))
+    return template.render(
+        briefing=briefing,
+        title=briefing_title(briefing),
+        unsubscribe_url=unsubscribe_url,
+        manage_url=manage_url,
+    )
