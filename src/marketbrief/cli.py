@@ -610,23 +610,27 @@ def analyze(
         when = parse_instant(published_at)
     except ValueError:
         fail(f"--published-at: not an ISO 8601 date or date-time: {published_at!r}", 2)
+    failed = False
+    objects: list[dict[str, Any]] = []
     with facade() as brief, progress_bar(output_format is Format.json) as progress:
-        results = brief.analyze_inputs(
+        # A stream: with --format jsonl each line is written as it comes, so memory stays flat
+        # however many records there are (the pretty JSON form is for people and holds them).
+        for result in brief.analyze_stream(
             inputs, published_at=when, url=url, stdin=sys.stdin.buffer, progress=progress
-        )
-    objects = []
-    for result in results:
-        if result.analysis is None:
-            err.print(f"[red]error:[/] {result.key}: {result.error}")
-            objects.append({"id": result.key, "error": result.error})
-        else:
-            objects.append(analysis_to_json(result.analysis))
-    if output_format is Format.jsonl:
-        for obj in objects:
-            sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
-    else:
+        ):
+            if result.analysis is None:
+                failed = True
+                err.print(f"[red]error:[/] {result.key}: {result.error}")
+                obj: dict[str, Any] = {"id": result.key, "error": result.error}
+            else:
+                obj = analysis_to_json(result.analysis)
+            if output_format is Format.jsonl:
+                sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+            else:
+                objects.append(obj)
+    if output_format is Format.json:
         dump(objects[0] if len(objects) == 1 else objects)
-    if any(r.analysis is None for r in results):
+    if failed:
         raise typer.Exit(1)
 
 
