@@ -7,6 +7,7 @@ import email
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import date
 from email.message import EmailMessage
 
 import pytest
@@ -25,8 +26,9 @@ from marketbrief.deliver import (
     render_briefing_html,
     render_briefing_text,
 )
+from marketbrief.deliver.render import date_label, event_label
 from marketbrief.errors import InvalidInputError
-from marketbrief.model import Briefing, ReaderId
+from marketbrief.model import Briefing, CalendarEntry, ReaderId
 
 SENDER = "marketbrief <briefings@news.example.com>"
 HEADERS = [
@@ -275,3 +277,32 @@ def test_text_part_lines_fit(briefing_factory: Callable[..., Briefing]) -> None:
     text = render_briefing_text(b, unsubscribe_url="https://x.example/u?t=1")
     for line in text.splitlines():
         assert len(line) <= 78 or line.strip().startswith(("http", "Unsubscribe:")), line
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "value", "label"),
+    [
+        ((2025, 7, 30), (2025, 7, 30), "2025-07-30", "Wed Jul 30, 2025"),
+        ((2025, 8, 1), (2025, 8, 31), "2025-08", "August 2025"),
+        ((2025, 2, 1), (2025, 2, 28), "2025-02", "February 2025"),
+        ((2026, 1, 1), (2026, 12, 31), "2026", "2026"),
+        ((2025, 7, 1), (2025, 9, 30), "2025-Q3", "Jul 1 – Sep 30, 2025 (2025-Q3)"),
+        ((2025, 6, 30), (2025, 7, 6), "2025-W27", "Jun 30 – Jul 6, 2025 (2025-W27)"),
+    ],
+)
+def test_date_labels(
+    first: tuple[int, int, int], last: tuple[int, int, int], value: str, label: str
+) -> None:
+    entry = CalendarEntry(date(*first), date(*last), "t", value, None, None)
+    assert date_label(entry) == label
+
+
+def test_event_labels(briefing_factory: Callable[..., Briefing]) -> None:
+    assert event_label("mna") == "M&A"
+    assert event_label("contract_award") == "contract award"
+    b = briefing_factory()
+    item = replace(b.items[0], events=("mna",), matched=("RTX", "event: policy_trade"))
+    b = replace(b, items=(item,))
+    assert "On your watchlist: RTX, event: trade policy" in render_briefing_text(b)
+    html = render_briefing_html(b)
+    assert "On your watchlist: RTX, event: trade policy" in html and ">M&amp;A</span>" in html

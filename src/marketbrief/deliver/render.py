@@ -9,6 +9,7 @@ styles come from :data:`STYLES`, so a colour is changed in one place.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -123,10 +124,16 @@ DARK_CSS = _dark_css()
 
 
 def date_label(entry: CalendarEntry) -> str:
-    """A day, or a span of days: "Jun 21 – Sep 22, 2025 (2025-SU)"."""
+    """A day ("Wed Jul 30, 2025"), a month ("August 2025"), a year ("2026"), or a span of days:
+    "Jun 21 – Sep 22, 2025 (2025-SU)"."""
     first, last = entry.day, entry.last_day
     if first == last:
         return first.strftime("%a %b %-d, %Y")
+    if first.day == 1 and (last + timedelta(days=1)).day == 1:
+        if first.month == 1 and last.month == 12 and first.year == last.year:
+            return str(first.year)
+        if (first.year, first.month) == (last.year, last.month):
+            return first.strftime("%B %Y")
     label = f"{first.strftime('%b %-d')} – {last.strftime('%b %-d, %Y')}"
     # A month or year reads plainly; a season, quarter or week also gets its TIMEX3 value.
     return label if _PLAIN_VALUE.match(entry.value) else f"{label} ({entry.value})"
@@ -138,6 +145,29 @@ def web_url(url: str | None) -> str | None:
     if url and url.strip().lower().startswith(("https://", "http://")):
         return url.strip()
     return None
+
+
+_EVENT_LABELS = {
+    "mna": "M&A",
+    "partnership_jv": "partnership / JV",
+    "insider_activist": "insider / activist",
+    "bankruptcy_restructuring": "bankruptcy",
+    "debt_credit_event": "debt / credit",
+    "legal_regulatory_action": "legal / regulatory",
+    "workforce_labor": "workforce",
+    "policy_trade": "trade policy",
+}
+
+
+def event_label(event: str) -> str:
+    """An event type as a reader reads it: "mna" is "M&A", "contract_award" "contract award"."""
+    return _EVENT_LABELS.get(event, event.replace("_", " "))
+
+
+def watch_reason(hit: str) -> str:
+    """A watchlist hit as a reader reads it: "event: policy_trade" is "event: trade policy"."""
+    kind, sep, name = hit.partition(": ")
+    return f"event: {event_label(name)}" if sep and kind == "event" else hit
 
 
 def sentiment_class(label: str) -> str:
@@ -154,10 +184,12 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["oneline"] = one_line  # names and titles: one line, no control characters
+    env.filters["watch_reason"] = watch_reason
     env.globals.update(
         date_label=date_label,
         sentiment_class=sentiment_class,
         web_url=web_url,
+        event_label=event_label,
         css=STYLES,
         dark_css=DARK_CSS,
     )
