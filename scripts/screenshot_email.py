@@ -40,6 +40,7 @@ class DevTools:
     (messages are JSON ended by NUL; Chromium reads fd 3 and writes fd 4)."""
 
     def __init__(self, chromium: str) -> None:
+        self._profile = tempfile.mkdtemp(prefix="mb-chromium-")  # removed by close()
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
         # The child must find its ends at fd 3 and 4: moved out of the way first (so that one
@@ -55,7 +56,7 @@ class DevTools:
                 "--hide-scrollbars",
                 "--no-first-run",
                 "--no-default-browser-check",
-                f"--user-data-dir={tempfile.mkdtemp(prefix='mb-chromium-')}",
+                f"--user-data-dir={self._profile}",
                 "about:blank",
             ],
             pass_fds=(3, 4),
@@ -113,6 +114,7 @@ class DevTools:
             self.process.wait()
         os.close(self._to_chrome)
         os.close(self._from_chrome)
+        shutil.rmtree(self._profile, ignore_errors=True)
 
 
 def screenshot(
