@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import NewType
 
 SourceId = NewType("SourceId", int)
@@ -296,14 +296,61 @@ class Watchlist:
     event_types: tuple[str, ...] = ()
 
 
+class ReaderStatus(enum.StrEnum):
+    """Where a subscription stands. Only confirmed readers get briefings."""
+
+    PENDING = "pending"  # subscribed, confirmation mail sent, not yet confirmed
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+
+
+CADENCES: tuple[str, ...] = ("daily", "weekly", "alerts")
+
+
 @dataclass(frozen=True, slots=True)
 class Reader:
+    """A subscriber: what they follow and when their briefing is due (in their own time zone)."""
+
     id: ReaderId
     email: str
     name: str
     watchlist: Watchlist = field(default_factory=Watchlist)
-    cadence: str = "daily"  # daily | weekly
+    cadence: str = "daily"  # one of CADENCES
     last_briefed_at: datetime | None = None
+    status: ReaderStatus = ReaderStatus.CONFIRMED
+    timezone: str = "America/New_York"  # IANA name; the briefing time is local time there
+    send_time: time = time(7, 0)
+    weekday: int = 0  # weekly cadence: 0 = Monday … 6 = Sunday
+    added_at: datetime | None = None
+    confirmed_at: datetime | None = None
+
+
+class DeliveryStatus(enum.StrEnum):
+    """A row of the send log: one reader's briefing for one period."""
+
+    CLAIMED = "claimed"  # a sender has it in hand (stale claims are taken over)
+    SENT = "sent"
+    RETRY = "retry"  # a temporary failure: due again at next_attempt_at
+    FAILED = "failed"  # permanent failure, or out of retries
+    SKIPPED = "skipped"  # too late to send, or the address is suppressed
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """The send log's row for (reader, period): at most one briefing per reader and period."""
+
+    id: int
+    reader_id: ReaderId
+    period: str  # "2026-11-28" (daily, the reader's local date), "2026-W48" (weekly), …
+    status: DeliveryStatus
+    due_at: datetime
+    attempts: int = 0
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    message_id: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -240,8 +240,56 @@ readers = Table(
     Column("cadence", Text, nullable=False),
     Column("added_at", UTCDateTime),
     Column("last_briefed_at", UTCDateTime),
+    Column("status", Text, nullable=False, server_default="confirmed"),
+    Column("timezone", Text, nullable=False, server_default="America/New_York"),
+    Column("send_time", Text, nullable=False, server_default="07:00"),  # HH:MM, local
+    Column("weekday", Integer, nullable=False, server_default="0"),
+    Column("confirmed_at", UTCDateTime),
     UniqueConstraint("email"),
     sqlite_autoincrement=True,  # as for sources: ids are shown and must not be reused
+)
+
+# The send log: one row per reader and period, claimed before sending, so that a sender killed
+# at any point and restarted neither skips a reader nor sends anyone the same briefing twice.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reader_id", Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False),
+    Column("period", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", Text),
+    Column("claimed_at", UTCDateTime),
+    Column("next_attempt_at", UTCDateTime),
+    Column("sent_at", UTCDateTime),
+    Column("message_id", Text),
+    Column("error", Text),
+    UniqueConstraint("reader_id", "period"),
+    Index(None, "status", "next_attempt_at"),
+)
+
+# Addresses that must get no more mail (bounced too often, or complained), checked at send time.
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("email", Text, primary_key=True),  # lower-case
+    Column("reason", Text, nullable=False),
+    Column("bounces", Integer, nullable=False, server_default="0"),
+    Column("suppressed", Integer, nullable=False, server_default="0"),  # 1: no more mail
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Mail sent outside briefings (confirmations, sign-in links), kept to rate-limit them.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("email", Text, nullable=False),
+    Column("kind", Text, nullable=False),  # confirm | signin
+    Column("sent_at", UTCDateTime, nullable=False),
+    Index(None, "email", "sent_at"),
 )
 
 

@@ -50,10 +50,11 @@ import lzma
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from alembic import command
 from alembic.config import Config
@@ -64,6 +65,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    and_,
     column,
     create_engine,
     delete,
@@ -71,6 +73,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     table,
     update,
@@ -92,11 +95,15 @@ from marketbrief.errors import (
     StorageError,
 )
 from marketbrief.model import (
+    CADENCES,
     Analysis,
     Article,
     ArticleId,
+    Delivery,
+    DeliveryStatus,
     Reader,
     ReaderId,
+    ReaderStatus,
     Source,
     SourceId,
     SourceKind,
@@ -115,15 +122,17 @@ from marketbrief.store.schema import (
     article_sectors,
     articles,
     as_utc,
+    deliveries,
     key_dates,
+    notices,
     readers,
     sources,
     story_articles,
+    suppressions,
 )
 from marketbrief.store.schema import stories as story_table
 
 SQLITE_SYNCHRONOUS: Final = ("OFF", "NORMAL", "FULL", "EXTRA")
-CADENCES: Final = ("daily", "weekly")
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _BUSY_TIMEOUT_MS = 15_000
@@ -270,6 +279,15 @@ def search_terms(query: str) -> list[str]:
     return list(words)[:_SEARCH_TERMS_MAX]
 
 
+def normalize_email(email: str) -> str:
+    """An address as stored: trimmed, lower-case; ``InvalidInputError`` when it is not one."""
+    address = email.strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not at or not local or "." not in domain or any(c.isspace() for c in address):
+        raise InvalidInputError("not an email address", key=email)
+    return address
+
+
 def _upsert(
     conn: Connection, table: Any, values: dict[str, Any], keys: Sequence[str], **set_: Any
 ) -> None:
@@ -400,7 +418,62 @@ def _reader_from_row(row: RowMapping) -> Reader:
         ),
         cadence=row["cadence"],
         last_briefed_at=row["last_briefed_at"],
+        status=ReaderStatus(row["status"]),
+        timezone=row["timezone"],
+        send_time=time.fromisoformat(row["send_time"]),
+        weekday=row["weekday"],
+        added_at=row["added_at"],
+        confirmed_at=row["confirmed_at"],
     )
+
+
+def _delivery_from_row(row: RowMapping) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        reader_id=ReaderId(row["reader_id"]),
+        period=row["period"],
+        status=DeliveryStatus(row["status"]),
+        due_at=row["due_at"],
+        attempts=row["attempts"],
+        claimed_by=row["claimed_by"],
+        claimed_at=row["claimed_at"],
+        next_attempt_at=row["next_attempt_at"],
+        sent_at=row["sent_at"],
+        message_id=row["message_id"],
+        error=row["error"],
+    )
+
+
+def _reader_values(
+    *,
+    cadence: str,
+    timezone: str,
+    send_time: time,
+    weekday: int,
+) -> dict[str, Any]:
+    """The schedule columns of a reader, checked (``InvalidInputError`` names the bad one)."""
+    if cadence not in CADENCES:
+        raise InvalidInputError(f"cadence must be one of {', '.join(CADENCES)}", key=cadence)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInputError("not a time zone (use an IANA name)", key=timezone) from None
+    if not 0 <= weekday <= 6:
+        raise InvalidInputError("weekday must be 0 (Monday) to 6 (Sunday)", key=str(weekday))
+    return {
+        "cadence": cadence,
+        "timezone": timezone,
+        "send_time": send_time.strftime("%H:%M"),
+        "weekday": weekday,
+    }
+
+
+def _watchlist_json(watchlist: Watchlist) -> dict[str, list[str]]:
+    return {
+        "tickers": list(watchlist.tickers),
+        "sectors": list(watchlist.sectors),
+        "event_types": list(watchlist.event_types),
+    }
 
 
 def _analysis_rows(article_id: str, analysis: Analysis) -> dict[Any, list[dict[str, Any]]]:
@@ -993,24 +1066,21 @@ class SqlStore:
         *,
         cadence: str = "daily",
         now: datetime,
+        status: ReaderStatus = ReaderStatus.CONFIRMED,
+        timezone: str = "America/New_York",
+        send_time: time = time(7, 0),
+        weekday: int = 0,
     ) -> Reader:
         """Add a reader; the email is stored lower-case and must be new (``InvalidInputError``)."""
-        address = email.strip().lower()
-        if "@" not in address.strip("@"):
-            raise InvalidInputError("not an email address", key=email)
-        if cadence not in CADENCES:
-            raise InvalidInputError(f"cadence must be one of {', '.join(CADENCES)}", key=cadence)
+        address = normalize_email(email)
         values = {
             "email": address,
             "name": name,
-            "watchlist": {
-                "tickers": list(watchlist.tickers),
-                "sectors": list(watchlist.sectors),
-                "event_types": list(watchlist.event_types),
-            },
-            "cadence": cadence,
+            "watchlist": _watchlist_json(watchlist),
             "added_at": now,
-        }
+            "status": status.value,
+            "confirmed_at": now if status is ReaderStatus.CONFIRMED else None,
+        } | _reader_values(cadence=cadence, timezone=timezone, send_time=send_time, weekday=weekday)
         with self._transaction(address, write=True) as conn:
             try:
                 new_id = conn.execute(
@@ -1022,9 +1092,26 @@ class SqlStore:
                         "a reader with this email is already there", key=address
                     ) from exc
                 raise
-        return Reader(
-            id=ReaderId(new_id), email=address, name=name, watchlist=watchlist, cadence=cadence
+            return _reader_from_row(self._reader_row(conn, int(new_id)))
+
+    def update_reader(self, reader: Reader) -> Reader:
+        """Save what a reader may change: name, watchlist, schedule, status (by ``reader.id``)."""
+        values = {
+            "name": reader.name,
+            "watchlist": _watchlist_json(reader.watchlist),
+            "status": ReaderStatus(reader.status).value,
+            "confirmed_at": reader.confirmed_at,
+        } | _reader_values(
+            cadence=reader.cadence,
+            timezone=reader.timezone,
+            send_time=reader.send_time,
+            weekday=reader.weekday,
         )
+        with self._transaction(str(reader.id), write=True) as conn:
+            result = conn.execute(update(readers).where(readers.c.id == reader.id).values(values))
+            if result.rowcount == 0:
+                raise NotFoundError("no reader with this id", key=str(reader.id))
+            return _reader_from_row(self._reader_row(conn, int(reader.id)))
 
     def _reader_row(self, conn: Connection, key: int | str) -> RowMapping:
         if isinstance(key, int):
@@ -1043,10 +1130,12 @@ class SqlStore:
         with self._transaction(str(key)) as conn:
             return _reader_from_row(self._reader_row(conn, key))
 
-    def list_readers(self) -> list[Reader]:
+    def list_readers(self, *, status: ReaderStatus | None = None) -> list[Reader]:
+        query = select(readers).order_by(readers.c.id)
+        if status is not None:
+            query = query.where(readers.c.status == status.value)
         with self._transaction(None) as conn:
-            rows = conn.execute(select(readers).order_by(readers.c.id)).mappings()
-            return [_reader_from_row(row) for row in rows]
+            return [_reader_from_row(row) for row in conn.execute(query).mappings()]
 
     def remove_reader(self, key: int | str) -> Reader:
         """Remove a reader and return it."""
@@ -1054,6 +1143,227 @@ class SqlStore:
             row = self._reader_row(conn, key)
             conn.execute(delete(readers).where(readers.c.id == row["id"]))
             return _reader_from_row(row)
+
+    def reader_data(self, key: int | str) -> dict[str, Any]:
+        """Everything kept about one reader (for an export): the reader and their send log."""
+        with self._transaction(str(key)) as conn:
+            row = self._reader_row(conn, key)
+            query = select(deliveries).where(deliveries.c.reader_id == row["id"])
+            sent = conn.execute(query.order_by(deliveries.c.id)).mappings()
+            return {
+                "reader": dict(row),
+                "deliveries": [dict(d) for d in sent],
+            }
+
+    # ── the send log ──
+
+    def claim_delivery(
+        self,
+        reader_id: int,
+        period: str,
+        *,
+        due_at: datetime,
+        worker: str,
+        now: datetime,
+        stale_after: timedelta,
+    ) -> Delivery | None:
+        """Take (reader, period) for sending, or None when it is not this worker's to send.
+
+        A new period is inserted as ``claimed``; an existing one is taken over only when it is
+        due for a retry, or when its claim is older than ``stale_after`` (the sender holding
+        it died). One statement each, so two senders never both get the same row: a unique
+        key on (reader, period) for the insert, a conditional UPDATE (a row lock on
+        PostgreSQL, the write lock on SQLite) for the take-over.
+        """
+        values = {
+            "reader_id": reader_id,
+            "period": period,
+            "status": DeliveryStatus.CLAIMED.value,
+            "due_at": due_at,
+            "attempts": 1,
+            "claimed_by": worker,
+            "claimed_at": now,
+        }
+        with self._transaction(f"{reader_id}/{period}", write=True) as conn:
+            if conn.dialect.name == "postgresql":
+                pg = postgresql.insert(deliveries).values(values).on_conflict_do_nothing()
+                inserted = conn.execute(pg.returning(deliveries.c.id)).scalar()
+            else:
+                lite = sqlite.insert(deliveries).values(values).on_conflict_do_nothing()
+                inserted = conn.execute(lite.returning(deliveries.c.id)).scalar()
+            if inserted is None:
+                taken = conn.execute(
+                    update(deliveries)
+                    .where(
+                        deliveries.c.reader_id == reader_id,
+                        deliveries.c.period == period,
+                        or_(
+                            and_(
+                                deliveries.c.status == DeliveryStatus.RETRY.value,
+                                deliveries.c.next_attempt_at <= now,
+                            ),
+                            and_(
+                                deliveries.c.status == DeliveryStatus.CLAIMED.value,
+                                deliveries.c.claimed_at < now - stale_after,
+                            ),
+                        ),
+                    )
+                    .values(
+                        status=DeliveryStatus.CLAIMED.value,
+                        claimed_by=worker,
+                        claimed_at=now,
+                        attempts=deliveries.c.attempts + 1,
+                    )
+                )
+                if taken.rowcount == 0:
+                    return None
+            row = (
+                conn.execute(
+                    select(deliveries).where(
+                        deliveries.c.reader_id == reader_id, deliveries.c.period == period
+                    )
+                )
+                .mappings()
+                .one()
+            )
+            return _delivery_from_row(row)
+
+    def finish_delivery(
+        self,
+        delivery_id: int,
+        status: DeliveryStatus,
+        *,
+        worker: str,
+        now: datetime,
+        message_id: str | None = None,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> bool:
+        """Record how a claimed delivery ended; False when this worker no longer holds it."""
+        values: dict[str, Any] = {
+            "status": status.value,
+            "error": error,
+            "next_attempt_at": next_attempt_at,
+        }
+        if message_id is not None:
+            values["message_id"] = message_id
+        if status is DeliveryStatus.SENT:
+            values["sent_at"] = now
+        with self._transaction(str(delivery_id), write=True) as conn:
+            result = conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id == delivery_id,
+                    deliveries.c.claimed_by == worker,
+                    deliveries.c.status == DeliveryStatus.CLAIMED.value,
+                )
+                .values(values)
+            )
+            return bool(result.rowcount)
+
+    def skip_delivery(
+        self, reader_id: int, period: str, *, due_at: datetime, now: datetime, reason: str
+    ) -> bool:
+        """Record (reader, period) as skipped unless it already has a row (False then)."""
+        values = {
+            "reader_id": reader_id,
+            "period": period,
+            "status": DeliveryStatus.SKIPPED.value,
+            "due_at": due_at,
+            "attempts": 0,
+            "error": reason,
+            "claimed_at": now,
+        }
+        with self._transaction(f"{reader_id}/{period}", write=True) as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            statement = dialect.insert(deliveries).values(values).on_conflict_do_nothing()
+            return conn.execute(statement.returning(deliveries.c.id)).scalar() is not None
+
+    def get_delivery(self, reader_id: int, period: str) -> Delivery | None:
+        with self._transaction(f"{reader_id}/{period}") as conn:
+            row = (
+                conn.execute(
+                    select(deliveries).where(
+                        deliveries.c.reader_id == reader_id, deliveries.c.period == period
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            return _delivery_from_row(row) if row is not None else None
+
+    def list_deliveries(
+        self, *, reader_id: int | None = None, status: DeliveryStatus | None = None
+    ) -> list[Delivery]:
+        query = select(deliveries).order_by(deliveries.c.id)
+        if reader_id is not None:
+            query = query.where(deliveries.c.reader_id == reader_id)
+        if status is not None:
+            query = query.where(deliveries.c.status == status.value)
+        with self._transaction(None) as conn:
+            return [_delivery_from_row(row) for row in conn.execute(query).mappings()]
+
+    # ── suppressions and notices ──
+
+    def record_bounce(self, email: str, *, now: datetime, limit: int, reason: str) -> bool:
+        """Count a permanent failure for ``email``; True when it is (now) suppressed."""
+        address = normalize_email(email)
+        with self._transaction(address, write=True) as conn:
+            _upsert(
+                conn,
+                suppressions,
+                {"email": address, "reason": reason, "bounces": 1, "updated_at": now},
+                ["email"],
+                bounces=suppressions.c.bounces + 1,
+            )
+            conn.execute(
+                update(suppressions)
+                .where(suppressions.c.email == address, suppressions.c.bounces >= limit)
+                .values(suppressed=1)
+            )
+            return bool(
+                conn.execute(
+                    select(suppressions.c.suppressed).where(suppressions.c.email == address)
+                ).scalar()
+            )
+
+    def suppress(self, email: str, *, now: datetime, reason: str) -> None:
+        """No more mail to ``email`` (a complaint, an operator's decision)."""
+        address = normalize_email(email)
+        with self._transaction(address, write=True) as conn:
+            _upsert(
+                conn,
+                suppressions,
+                {"email": address, "reason": reason, "suppressed": 1, "updated_at": now},
+                ["email"],
+            )
+
+    def is_suppressed(self, email: str) -> bool:
+        address = normalize_email(email)
+        with self._transaction(address) as conn:
+            return bool(
+                conn.execute(
+                    select(suppressions.c.suppressed).where(suppressions.c.email == address)
+                ).scalar()
+            )
+
+    def note_notice(self, email: str, kind: str, *, now: datetime) -> None:
+        """Record a confirmation or sign-in mail sent to ``email``."""
+        address = normalize_email(email)
+        with self._transaction(address, write=True) as conn:
+            conn.execute(insert(notices).values(email=address, kind=kind, sent_at=now))
+
+    def count_notices(self, email: str, *, since: datetime) -> int:
+        """How many confirmation or sign-in mails ``email`` got since ``since``."""
+        address = normalize_email(email)
+        with self._transaction(address) as conn:
+            return int(
+                conn.execute(
+                    select(func.count())
+                    .select_from(notices)
+                    .where(notices.c.email == address, notices.c.sent_at >= since)
+                ).scalar_one()
+            )
 
     def mark_briefed(self, reader_id: int, at: datetime) -> None:
         """Record that the reader got a briefing at ``at``."""
