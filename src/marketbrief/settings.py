@@ -108,8 +108,9 @@ class Settings(BaseSettings):
     smtp_url: SecretStr | None = Field(
         default=None,
         description="Where mail goes: smtp://[user:password@]host[:port] (STARTTLS when the "
-        "server offers it; ?starttls=require insists), smtps://… (TLS from the start). Unset: "
-        "messages are written as .eml files to <home>/outbox.",
+        "server offers it), smtps://… (TLS from the start). Options as query parameters: "
+        "starttls=auto|require|never, verify=false (tests only), cafile=PATH, timeout=SECONDS, "
+        "helo=NAME. Unset: messages are written as .eml files to <home>/outbox.",
     )
     public_url: str = Field(
         default="http://127.0.0.1:8000",
