@@ -60,7 +60,7 @@ def create_app(
     app = FastAPI(title="marketbrief", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.brief = facade
     app.state.settings = settings
-    app.state.tokens = Tokens(load_secret_key(settings))
+    app.state.tokens = Tokens(load_secret_key(settings), clock=clock)
     app.state.https = https
     app.state.clock = clock
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
@@ -68,6 +68,10 @@ def create_app(
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _install_error_pages(app)
     _install_pages(app)
+    # Imported here: route modules import this one for what pages share.
+    from marketbrief.web.subscriptions import install_subscriptions
+
+    install_subscriptions(app)
     return app
 
 

@@ -1,7 +1,8 @@
 """What keeps the web app safe to open to the public: signed tokens, sessions, CSRF, headers.
 
-- **Secret key**: ``Settings.secret_key``, else a random key made once and kept in
-  ``<home>/secret.key`` (mode 0600), so tokens survive a restart.
+- **Secret key** (``load_secret_key``, kept in ``deliver.links`` so the sender signs the same
+  way): ``Settings.secret_key``, else a random key made once and kept in ``<home>/secret.key``
+  (mode 0600), so tokens survive a restart.
 - **Tokens** (``Tokens``): itsdangerous signatures with one salt per purpose ("confirm",
   "signin", "unsubscribe", …) and a maximum age; a token of one purpose never passes as another.
 - **Sessions**: a signed cookie holding the reader's id, ``HttpOnly``, ``SameSite=Lax``,
@@ -17,16 +18,14 @@
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from marketbrief.errors import ConfigError
-from marketbrief.settings import Settings
+from marketbrief.deliver.links import Clock, load_secret_key, token_serializer
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -40,43 +39,21 @@ CSRF_FIELD = "csrf_token"
 SESSION_MAX_AGE = 30 * 24 * 3600
 CSRF_MAX_AGE = 24 * 3600
 
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_FIELD",
+    "SESSION_COOKIE",
+    "SESSION_MAX_AGE",
+    "InvalidToken",
+    "SecurityHeaders",
+    "Tokens",
+    "load_secret_key",
+]
+
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-
-
-def load_secret_key(settings: Settings) -> bytes:
-    """The key that signs tokens and cookies: the setting, else ``<home>/secret.key``."""
-    if settings.secret_key is not None:
-        key = settings.secret_key.get_secret_value().encode()
-        if len(key) < 16:
-            raise ConfigError("secret_key must be at least 16 characters", key="secret_key")
-        return key
-    path = settings.secret_key_file
-    try:
-        return _read_or_make_key(path)
-    except OSError as error:
-        raise ConfigError(f"cannot keep the secret key: {error.strerror}", key=str(path)) from error
-
-
-def _read_or_make_key(path: Path) -> bytes:
-    if path.exists():
-        key = path.read_bytes().strip()
-        if len(key) >= 32:
-            return key
-        raise ConfigError(
-            "the secret key file is too short (delete it to make a new one)", key=str(path)
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48).encode()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return _read_or_make_key(path)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
-    return key
 
 
 class InvalidToken(Exception):
@@ -87,14 +64,22 @@ class InvalidToken(Exception):
         self.reason = reason
 
 
-class Tokens:
-    """Signed, expiring tokens; one salt per purpose."""
+def _utc_now() -> datetime:
+    return datetime.now(tz=UTC)
 
-    def __init__(self, key: bytes) -> None:
+
+class Tokens:
+    """Signed, expiring tokens; one salt per purpose (the contract of ``deliver.links``).
+
+    ``clock`` stamps new tokens and measures the age of those read back.
+    """
+
+    def __init__(self, key: bytes, *, clock: Clock = _utc_now) -> None:
         self._key = key
+        self._clock = clock
 
     def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self._key, salt=f"marketbrief.{purpose}")
+        return token_serializer(self._key, purpose, clock=self._clock)
 
     def make(self, purpose: str, value: Any) -> str:
         return str(self._serializer(purpose).dumps(value))
