@@ -59,7 +59,7 @@ from marketbrief.settings import Settings
 from marketbrief.stories import STORY_WINDOW, StoryIndex, StoryInput, cluster_stories
 
 if TYPE_CHECKING:
-    from marketbrief.curate import MarketCalendar
+    from marketbrief.curate import MarketCalendar, MarketDate
     from marketbrief.store import SqlStore
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -384,16 +384,42 @@ class MarketBrief:
         return self.store.add_reader(email, name, watchlist, cadence=cadence, now=self.clock())
 
     def brief(
-        self, reader: Reader, *, now: datetime | None = None, everything: bool = False
+        self,
+        reader: Reader,
+        *,
+        now: datetime | None = None,
+        everything: bool = False,
+        calendar: Sequence[MarketDate] | None = None,
     ) -> Briefing:
-        """The reader's briefing: stories new since their last one (all, the first time)."""
+        """The reader's briefing: stories new since their last one (all, the first time) and
+        stories they had that changed since, their watchlist, the key dates ahead.
+
+        ``calendar``: the market calendar's dates from ``now``'s day (read from the store when
+        not given: a sender briefing many readers at once passes one calendar to all)."""
         from marketbrief.curate import build_briefing
+        from marketbrief.curate.calendar import MARKET_TZ
+        from marketbrief.curate.dates import WATCHED_DAYS
 
         now = now or self.clock()
         since = None if everything else reader.last_briefed_at
-        analyses = self.store.list_analyses(since=since)
-        stories = self.store.list_stories(since=since)
-        return build_briefing(reader, analyses, stories, now=now, since=since)
+        # The store lists by publication; what is new to the reader is what was first seen
+        # after ``since``, and feeds list an article hours after it was published: read a day
+        # further back and let the briefing pick by first-seen time.
+        read_from = None if since is None else since - timedelta(days=1)
+        analyses = self.store.list_analyses(since=read_from)
+        stories = self.store.list_stories(since=read_from)
+        if calendar is None:
+            today = now.astimezone(MARKET_TZ).date()
+            calendar = self.calendar(as_of=today, days=WATCHED_DAYS).dates
+        return build_briefing(
+            reader,
+            analyses,
+            stories,
+            now=now,
+            since=since,
+            calendar=calendar,
+            public_url=self.settings.public_url,
+        )
 
     def write_briefing(self, briefing: Briefing) -> BriefingFiles:
         """Render the briefing to HTML, text and ICS files and an ``.eml`` in the outbox."""

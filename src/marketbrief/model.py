@@ -355,20 +355,26 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class BriefingItem:
-    """One story in a briefing, told through its best article."""
+    """One story in a briefing, told through its best article (the newest ones' best, for a
+    story that changed)."""
 
     story_id: StoryId
     title: str
     summary: str
-    url: str | None
+    url: str | None  # the source's page
     source: str | None
     published_at: datetime | None
     companies: tuple[CompanyLink, ...]
     events: tuple[str, ...]
     sentiment: Sentiment
     importance: float
-    sources_count: int  # how many articles cover the story
+    sources_count: int  # independent sources covering the story (copies do not count)
     matched: tuple[str, ...] = ()  # why it is in this reader's briefing (watchlist hits)
+    insight: str = ""  # why it matters to this reader, from the analysis alone
+    article_id: ArticleId | None = None  # the article it is told through
+    page_url: str | None = None  # that article's page on the web reader
+    story_url: str | None = None  # the story's page on the web reader (grouped stories only)
+    articles_count: int = 1  # articles in the story
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,12 +387,52 @@ class CalendarEntry:
     value: str
     article_id: ArticleId | None
     url: str | None
+    kind: str = "article"  # article, or a market calendar kind (market_holiday, fomc_meeting, …)
+    key: str | None = None  # identity without the date (market calendar keys): a stable UID
+    detail: str | None = None  # what the source says of it, in its words
+    tickers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistStory:
+    """A story about a watched company, and why the company is linked to it."""
+
+    item: BriefingItem
+    role: CompanyRole
+    why: str  # the link's evidence, as the analysis gives it
+    sentiment: float | None  # toward the company in the article (-1..1), when known
+
+
+@dataclass(frozen=True, slots=True)
+class WatchlistSection:
+    """One watched company in a briefing: its stories, best first (none: nothing new)."""
+
+    ticker: str
+    name: str | None  # as the analyses name it; None when no story names it
+    stories: tuple[WatchlistStory, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryChange:
+    """A story the reader has seen that gained articles since their last briefing."""
+
+    item: BriefingItem  # the story through its best new article
+    new_articles: int
+    new_sources: tuple[str, ...]  # sources that had not covered the story before
+    figures: tuple[str, ...] = ()  # numbers the new articles stated first
+    names: tuple[str, ...] = ()  # names the new articles brought in
+    novelty: float = 0.0  # the highest novelty of the new articles (0: repeats only)
 
 
 @dataclass(frozen=True, slots=True)
 class Briefing:
+    """One reader's briefing: top stories, their watchlist, key dates ahead and what changed
+    since their last briefing."""
+
     reader: Reader
     generated_at: datetime
     since_at: datetime | None
-    items: tuple[BriefingItem, ...]
-    key_dates: tuple[CalendarEntry, ...]
+    items: tuple[BriefingItem, ...]  # top stories, ranked
+    key_dates: tuple[CalendarEntry, ...]  # earliest first
+    watchlist: tuple[WatchlistSection, ...] = ()  # in the order of the reader's tickers
+    changes: tuple[StoryChange, ...] = ()  # stories updated since ``since_at``
