@@ -96,18 +96,25 @@ def _all_day_event(
 
 
 def build_calendar(entries: Sequence[CalendarEntry], *, name: str, now: datetime) -> bytes:
-    """An ICS calendar of a briefing's key dates, one all-day event each."""
+    """An ICS calendar of a briefing's key dates, one all-day event each. A date of the market
+    calendar keeps the UID it has in the market calendar's ICS (from its key), so the two
+    files update one event; an article's date is identified by its value and title."""
     calendar = _calendar(name, PRODID)
     for entry in entries:
+        identity = f"market|{entry.key}" if entry.key else f"{entry.value}|{entry.title}"
+        notes = [entry.detail] if entry.detail else []
+        if entry.url:
+            notes.append(f"Source: {entry.url}")
         calendar.add_component(
             _all_day_event(
-                uid=stable_uid(f"{entry.value}|{entry.title}"),
+                uid=stable_uid(identity),
                 first=entry.day,
                 last=entry.last_day,
                 summary=entry.title,
-                description=f"TIMEX3 value {entry.value}",
+                description="\n".join(notes) or f"TIMEX3 value {entry.value}",
                 url=entry.url,
                 now=now,
+                categories=(entry.kind, *entry.tickers),
             )
         )
     data: bytes = calendar.to_ical()

@@ -15,7 +15,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from marketbrief.deliver.outbox import one_line
-from marketbrief.model import Briefing, CalendarEntry
+from marketbrief.model import Briefing, CalendarEntry, CompanyRole, StoryChange, WatchlistStory
 
 _PLAIN_VALUE = re.compile(r"^\d{4}(-\d{2}){0,2}$")
 
@@ -85,6 +85,14 @@ STYLES = {
     "date_cell": f"padding:10px 24px;border-top:1px solid {_C['rule']};",
     "date": f"margin:0;font-size:13px;font-weight:600;line-height:1.4;color:{_C['muted']};",
     "date_title": f"margin:2px 0 0;font-size:15px;line-height:1.4;color:{_C['text']};",
+    "insight": f"margin:0 0 8px;padding:2px 0 2px 10px;border-left:3px solid {_C['hit_border']};"
+    f"font-size:14px;line-height:1.45;font-weight:600;color:{_C['text']};",
+    "links": f"margin:4px 0 0;font-size:13px;line-height:1.45;color:{_C['muted']};",
+    "h3": f"margin:0 0 4px;font-size:16px;line-height:1.35;font-weight:700;color:{_C['text']};",
+    "row_title": f"margin:6px 0 0;font-size:15px;line-height:1.4;color:{_C['text']};",
+    "row_note": f"margin:0;font-size:13px;line-height:1.45;color:{_C['muted']};",
+    "watch_cell": f"padding:12px 24px;border-top:1px solid {_C['rule']};",
+    "date_detail": f"margin:2px 0 0;font-size:13px;line-height:1.4;color:{_C['muted']};",
     "foot": f"padding:16px 24px 24px;border-top:1px solid {_C['rule']};font-size:12px;"
     f"line-height:1.5;color:{_C['muted']};",
     "foot_p": f"margin:0 0 6px;font-size:12px;line-height:1.5;color:{_C['muted']};",
@@ -107,8 +115,10 @@ def _dark_css() -> str:
         f"!important;color:{d['text']} !important;",
         ".mb-hit": f"background-color:{d['hit']} !important;border-color:{d['hit_border']} "
         f"!important;color:{d['text']} !important;",
+        ".mb-insight": f"color:{d['text']} !important;border-color:{d['hit_border']} !important;",
         ".mb-pos": f"color:{d['pos']} !important;",
         ".mb-neg": f"color:{d['neg']} !important;",
+        ".mb-neu": f"color:{d['muted']} !important;",
     }
     body = "\n".join(f"  {selector} {{ {css} }}" for selector, css in rules.items())
     # Outlook.com marks the elements it darkens with data-ogsc / data-ogsb; the same palette.
@@ -174,6 +184,58 @@ def sentiment_class(label: str) -> str:
     return {"positive": "pos", "negative": "neg"}.get(label, "neu")
 
 
+LEANING = 0.25  # a company's sentiment at least this far from 0 reads as positive / negative
+
+
+def company_sentiment(story: WatchlistStory) -> str:
+    """The sentiment toward the watched company in the story's article (the article's own when
+    the analysis has none for the company)."""
+    value = story.sentiment
+    if value is None:
+        return story.item.sentiment.label
+    if value >= LEANING:
+        return "positive"
+    if value <= -LEANING:
+        return "negative"
+    return "neutral"
+
+
+_ROLES = {
+    CompanyRole.PRIMARY: "Subject of the story",
+    CompanyRole.MENTIONED: "Mentioned",
+    CompanyRole.INDIRECT: "Linked indirectly",
+}
+
+
+def role_label(role: CompanyRole) -> str:
+    return _ROLES.get(role, str(role))
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def change_summary(change: StoryChange) -> str:
+    """What the new articles of a story brought: "2 new articles · 1 new source: Meridian Wire
+    · new figures: $9.2 billion, 36% · new names: Norway"; "repeating what was known" when
+    they stated nothing new."""
+    parts = [_count(change.new_articles, "new article")]
+    if change.new_sources:
+        parts.append(
+            f"{_count(len(change.new_sources), 'new source')}: {', '.join(change.new_sources)}"
+        )
+    if change.figures:
+        parts.append("new figures: " + ", ".join(change.figures))
+    if change.names:
+        parts.append("new names: " + ", ".join(change.names))
+    if not change.figures and not change.names and change.novelty < NEW_ENOUGH:
+        parts.append("repeating what was known")
+    return " · ".join(parts)
+
+
+NEW_ENOUGH = 0.1  # below this novelty the new articles repeat the story
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(
@@ -188,6 +250,9 @@ def _environment() -> Environment:
     env.globals.update(
         date_label=date_label,
         sentiment_class=sentiment_class,
+        company_sentiment=company_sentiment,
+        role_label=role_label,
+        change_summary=change_summary,
         web_url=web_url,
         event_label=event_label,
         css=STYLES,
