@@ -243,6 +243,23 @@ EVENT_TYPES: tuple[str, ...] = (
     "geopolitical_conflict",
 )
 
+# How a reader reads an event type where "mna".replace("_", " ") would not do.
+_EVENT_LABELS = {
+    "mna": "M&A",
+    "partnership_jv": "partnership / JV",
+    "insider_activist": "insider / activist",
+    "bankruptcy_restructuring": "bankruptcy",
+    "debt_credit_event": "debt / credit",
+    "legal_regulatory_action": "legal / regulatory",
+    "workforce_labor": "workforce",
+    "policy_trade": "trade policy",
+}
+
+
+def event_label(event: str) -> str:
+    """An event type as a reader reads it: "mna" is "M&A", "contract_award" "contract award"."""
+    return _EVENT_LABELS.get(event, event.replace("_", " "))
+
 
 # ── stories, readers, briefings ──────────────────────────────────────────────────────────────
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from marketbrief.curate.dates import article_dates
 from marketbrief.curate.insight import insight_line
-from marketbrief.curate.words import event_label, first_reason
+from marketbrief.curate.words import first_reason
 from marketbrief.model import (
     EVENT_TYPES,
     Analysis,
@@ -25,6 +25,7 @@ from marketbrief.model import (
     Sentiment,
     Span,
     Watchlist,
+    event_label,
 )
 
 TEXT = "Lockheed Martin won a $3.1 billion contract. Results are due on July 22. RTX rose."

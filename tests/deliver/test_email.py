@@ -26,9 +26,9 @@ from marketbrief.deliver import (
     render_briefing_html,
     render_briefing_text,
 )
-from marketbrief.deliver.render import date_label, event_label
+from marketbrief.deliver.render import date_label
 from marketbrief.errors import InvalidInputError
-from marketbrief.model import Briefing, CalendarEntry, ReaderId
+from marketbrief.model import Briefing, CalendarEntry, ReaderId, event_label
 
 SENDER = "marketbrief <briefings@news.example.com>"
 HEADERS = [

@@ -29,8 +29,7 @@ from marketbrief.curate.calendar import (
     _sentence,
     company_events,
 )
-from marketbrief.curate.words import event_label
-from marketbrief.model import Analysis, CalendarEntry, CompanyRole
+from marketbrief.model import Analysis, CalendarEntry, CompanyRole, event_label
 
 KEY_DATE_DAYS = 14  # article dates and exchange days: two weeks ahead
 WATCHED_DAYS = 45  # a watched company's events and FOMC meetings: about six weeks ahead

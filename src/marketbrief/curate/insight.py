@@ -19,8 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from marketbrief.curate.words import event_label, first_reason, short_day
-from marketbrief.model import Analysis, CalendarEntry, CompanyLink, CompanyRole, Event, Reader
+from marketbrief.curate.words import first_reason, short_day
+from marketbrief.model import (
+    Analysis,
+    CalendarEntry,
+    CompanyLink,
+    CompanyRole,
+    Event,
+    Reader,
+    event_label,
+)
 
 EVENT_CONFIDENCE = 0.5
 MAX_EVENTS = 2

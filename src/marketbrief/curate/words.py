@@ -1,30 +1,11 @@
-"""How a briefing words the analysis's labels: event types, company links, short dates.
-
-(``deliver.render`` words event types the same way for its tags; the two packages may not
-import each other, so each keeps the few special cases.)
-"""
+"""How a briefing words the analysis's labels: company links, short dates (event types:
+``model.event_label``, shared with ``deliver.render``)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from marketbrief.model import CompanyLink, CompanyRole
-
-_EVENT_LABELS = {
-    "mna": "M&A",
-    "partnership_jv": "partnership / JV",
-    "insider_activist": "insider / activist",
-    "bankruptcy_restructuring": "bankruptcy",
-    "debt_credit_event": "debt / credit",
-    "legal_regulatory_action": "legal / regulatory",
-    "workforce_labor": "workforce",
-    "policy_trade": "trade policy",
-}
-
-
-def event_label(event: str) -> str:
-    """An event type as a reader reads it: "mna" is "M&A", "contract_award" "contract award"."""
-    return _EVENT_LABELS.get(event, event.replace("_", " "))
 
 
 def short_day(day: date) -> str:

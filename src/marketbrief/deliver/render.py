@@ -15,7 +15,14 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from marketbrief.deliver.outbox import one_line
-from marketbrief.model import Briefing, CalendarEntry, CompanyRole, StoryChange, WatchlistStory
+from marketbrief.model import (
+    Briefing,
+    CalendarEntry,
+    CompanyRole,
+    StoryChange,
+    WatchlistStory,
+    event_label,
+)
 
 _PLAIN_VALUE = re.compile(r"^\d{4}(-\d{2}){0,2}$")
 
@@ -155,23 +162,6 @@ def web_url(url: str | None) -> str | None:
     if url and url.strip().lower().startswith(("https://", "http://")):
         return url.strip()
     return None
-
-
-_EVENT_LABELS = {
-    "mna": "M&A",
-    "partnership_jv": "partnership / JV",
-    "insider_activist": "insider / activist",
-    "bankruptcy_restructuring": "bankruptcy",
-    "debt_credit_event": "debt / credit",
-    "legal_regulatory_action": "legal / regulatory",
-    "workforce_labor": "workforce",
-    "policy_trade": "trade policy",
-}
-
-
-def event_label(event: str) -> str:
-    """An event type as a reader reads it: "mna" is "M&A", "contract_award" "contract award"."""
-    return _EVENT_LABELS.get(event, event.replace("_", " "))
 
 
 def watch_reason(hit: str) -> str:
