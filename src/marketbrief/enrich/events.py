@@ -15,6 +15,19 @@ Evidence spans always point into ``text``: a match found only in the title is an
 same words in the text, else on the type's best match in the text, else the type is dropped.
 Trailing site chrome (newsletter boxes, "Comments") and boilerplate lines are never read.
 
+Rules are precise where news uses set phrases; much of it does not ("reels in expectations",
+"a breakout year"), so by default a small learned model (``models/events.npz``; see
+``classifier.py`` and ``models/MODEL.md``) reads the title and the lead sentences (a short text
+whole) with what the rules found in each as features. It predicts the topic classes of the
+headlines it learned from, each covering some event types (``[model]`` in the rule file):
+
+- a rule event's confidence becomes ``model_weight * p(its class) + (1 - model_weight) * rule
+  confidence``: the model ranks the types, the rules pick the type within a class and carry the
+  evidence words;
+- a class the model is sure of (``min_probability``) that no rule event covers is reported as
+  its first type, with the sentence the model found most telling as evidence;
+- ``use_model=False`` gives the rules alone.
+
 Speed: a rule's regex is searched only in sentences that contain literal words its matches
 cannot do without, read from the compiled patterns and found in one Aho-Corasick pass per
 sentence (see "prefilter" below); the hits are exactly those of searching every rule.
@@ -31,14 +44,33 @@ from importlib import resources
 from typing import Any, cast
 
 import ahocorasick
+import numpy as np
 
+from marketbrief.enrich.classifier import LinearClassifier, load_classifier
 from marketbrief.enrich.sentences import find_chrome_start, is_boilerplate, split_sentences
 from marketbrief.errors import ConfigError
 from marketbrief.model import EVENT_TYPES, Event, Span
 
 RULES_FILE = "event_rules.toml"
+MODEL_NAME = "events"
+# The model learned from headlines and posts: a text up to this long is read whole, a longer
+# one as its title and first ``MODEL_SENTENCES`` sentences.
+SHORT_TEXT = 400
+MODEL_SENTENCES = 4
+# The model's class probabilities of lead sentence k count 1 - MODEL_DECAY * k (at least
+# MODEL_FLOOR): the title and the first sentence say what an article is about; a later
+# sentence's topic ("trade tensions put off tourists") is context.
+MODEL_DECAY = 0.25
+MODEL_FLOOR = 0.3
 
-__all__ = ["EventRules", "default_event_rules", "detect_events", "parse_event_rules"]
+__all__ = [
+    "EventRules",
+    "default_event_rules",
+    "detect_events",
+    "event_direction",
+    "parse_event_rules",
+    "rule_features",
+]
 
 
 class _Pattern:
@@ -115,9 +147,27 @@ class EventRules:
     # earnings miss" is first of all a price move.
     subordinate: _Pattern | None = None
     subordinate_factor: float = 1.0
+    # The model's classes, each with the event types it covers (the first is reported when
+    # only the model finds the class); a class with none is "no event" (market commentary).
+    model_classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    model_weight: float = 0.75
+    min_probability: float = 0.5
+    # a rule event this confident means the model adds no type of a class no rule found, and
+    # its confidence moves by the model's only with ``precise_weight``
+    precise_rule: float = 0.7
+    precise_weight: float = 0.3
+    # per class: the probability needed when no rule saw any of its types' words
+    unsupported_probability: dict[str, float] = field(default_factory=dict)
+    # per type: (direction, the words that say it), see ``event_direction``
+    directions: dict[str, tuple[tuple[str, _Pattern], ...]] = field(default_factory=dict)
+    # sentence → its matches (see ``_match_sentence``)
+    matches: dict[str, tuple[_Match, ...]] = field(default_factory=dict, compare=False, repr=False)
     # Which rules can match a sentence, from the literal words their patterns need (derived from
     # ``rules``; a rule set built without one tries every rule everywhere).
     prefilter: _Prefilter | None = field(default=None, compare=False, repr=False)
+
+
+_Match = tuple[str, float, float, int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +175,7 @@ class _Hit:
     type: str
     base: float  # the rule's weight: how telling the words are
     weight: float  # effective weight, after position, title and order factors
+    raw: float  # weight after the order factor only: as if the sentence were the whole text
     start: int  # into text, or into the title when ``in_title``
     end: int
     in_title: bool
@@ -241,6 +292,8 @@ def parse_event_rules(toml_text: str, *, source: str = RULES_FILE) -> EventRules
                     needs=needs,
                 )
             )
+    model_classes, model_numbers, unsupported = _parse_model(data.get("model", {}), source)
+    directions = _parse_directions(data.get("directions", {}), source)
     numbers: dict[str, float] = {}
     subordinate: _Pattern | None = None
     for name, value in settings.items():
@@ -263,7 +316,69 @@ def parse_event_rules(toml_text: str, *, source: str = RULES_FILE) -> EventRules
         order_bonus=numbers.get("order_bonus", 0.06),
         subordinate=subordinate,
         subordinate_factor=numbers.get("subordinate_factor", 1.0),
+        model_classes=model_classes,
+        model_weight=model_numbers.get("weight", 0.75),
+        min_probability=model_numbers.get("min_probability", 0.5),
+        precise_rule=model_numbers.get("precise_rule", 0.7),
+        precise_weight=model_numbers.get("precise_weight", 0.3),
+        unsupported_probability=unsupported,
+        directions=directions,
     )
+
+
+def _parse_directions(spec: Any, source: str) -> dict[str, tuple[tuple[str, _Pattern], ...]]:
+    """The ``[directions.<type>]`` tables: direction name → patterns."""
+    key = f"{source}:directions"
+    if not isinstance(spec, dict):
+        raise ConfigError("[directions] must be a table", key=key)
+    directions: dict[str, tuple[tuple[str, _Pattern], ...]] = {}
+    for type_name, table in spec.items():
+        tkey = f"{key}.{type_name}"
+        if type_name not in EVENT_TYPES or not isinstance(table, dict):
+            raise ConfigError("expected a table named for an event type", key=tkey)
+        directions[type_name] = tuple(
+            (name, _alternation(_strings(words, f"{tkey}.{name}"), case=False, key=tkey)[0])
+            for name, words in table.items()
+        )
+    return directions
+
+
+def _parse_model(
+    spec: Any, source: str
+) -> tuple[dict[str, tuple[str, ...]], dict[str, float], dict[str, float]]:
+    """The ``[model]`` table: ``weight``, ``min_probability``, ``classes`` and
+    ``unsupported_probability``."""
+    key = f"{source}:model"
+    if not isinstance(spec, dict):
+        raise ConfigError("[model] must be a table", key=key)
+    numbers: dict[str, float] = {}
+    classes: dict[str, tuple[str, ...]] = {}
+    unsupported: dict[str, float] = {}
+    for name, value in spec.items():
+        if name == "unsupported_probability" and isinstance(value, dict):
+            for cls, number in value.items():
+                if not isinstance(number, int | float) or not 0 <= number <= 1:
+                    raise ConfigError("must be a number in 0..1", key=f"{key}.{name}.{cls}")
+                unsupported[cls] = float(number)
+        elif name == "classes" and isinstance(value, dict):
+            for cls, types in value.items():
+                listed = _strings(types, f"{key}.classes.{cls}") if types else []
+                unknown = [t for t in listed if t not in EVENT_TYPES]
+                if unknown:
+                    raise ConfigError(f"unknown event types {unknown}", key=f"{key}.classes.{cls}")
+                classes[cls] = tuple(listed)
+        elif name in ("weight", "min_probability", "precise_rule", "precise_weight") and (
+            isinstance(value, int | float)
+        ):
+            if not 0 <= value <= 1:
+                raise ConfigError("must be in 0..1", key=f"{key}.{name}")
+            numbers[name] = float(value)
+        else:
+            raise ConfigError("unknown setting or not a number", key=f"{key}.{name}")
+    unknown = sorted(set(unsupported) - set(classes))
+    if unknown:
+        raise ConfigError(f"unknown classes {unknown}", key=f"{key}.unsupported_probability")
+    return classes, numbers, unsupported
 
 
 _NUMBER_SETTINGS = frozenset(
@@ -559,10 +674,37 @@ def default_event_rules() -> EventRules:
     return parse_event_rules(text)
 
 
+_MATCH_CACHE = 4096  # sentences whose matches a rule set remembers (events and sentiment both
+# ask about the title and the lead sentences)
+
+
 def _match_sentence(
     rules: EventRules, sentence: str, offset: int, factor: float, *, in_title: bool
 ) -> list[_Hit]:
-    hits: list[_Hit] = []
+    found = rules.matches.get(sentence)
+    if found is None:
+        found = _find_matches(rules, sentence)
+        if len(rules.matches) >= _MATCH_CACHE:
+            rules.matches.clear()
+        rules.matches[sentence] = found
+    return [
+        _Hit(
+            type_name,
+            base,
+            min(strength * factor, 0.99),
+            min(strength, 0.99),
+            offset + start,
+            offset + end,
+            in_title,
+        )
+        for type_name, base, strength, start, end in found
+    ]
+
+
+def _find_matches(rules: EventRules, sentence: str) -> tuple[_Match, ...]:
+    """Every rule match in ``sentence``: type, rule weight, weight after the order factor,
+    and the span in the sentence."""
+    hits: list[_Match] = []
     length = max(len(sentence), 1)
     text = _Text.of(sentence)
     turn: int | None = None  # where a subordinate clause begins; found at the first match
@@ -591,18 +733,8 @@ def _match_sentence(
             early = 1.0 + rules.order_bonus * (1.0 - match.start() / length)
             if match.start() >= turn:
                 early *= rules.subordinate_factor
-            weight = min(rule.weight * factor * early, 0.99)
-            hits.append(
-                _Hit(
-                    rule.type,
-                    rule.weight,
-                    weight,
-                    offset + match.start(),
-                    offset + match.end(),
-                    in_title,
-                )
-            )
-    return hits
+            hits.append((rule.type, rule.weight, rule.weight * early, match.start(), match.end()))
+    return tuple(hits)
 
 
 def _find_turn(rules: EventRules, text: _Text) -> int:
@@ -639,44 +771,193 @@ def _distinct(hits: list[_Hit]) -> list[_Hit]:
     return kept
 
 
-def detect_events(
-    text: str, *, title: str | None = None, rules: EventRules | None = None
-) -> tuple[Event, ...]:
-    """The event types ``text`` (and its ``title``) report, most confident first.
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """What the rules saw in a text: its body sentences with their hits, and the title's."""
 
-    Each event's evidence is a ``[start, end)`` span into ``text`` with the words that matched.
-    Pure; ``rules`` defaults to the packaged rule set.
-    """
-    rules = rules or default_event_rules()
+    cut: int
+    sentences: tuple[tuple[int, int, tuple[_Hit, ...]], ...]
+    title_hits: tuple[_Hit, ...]
+
+    def hits(self) -> list[_Hit]:
+        return [h for _, _, hits in self.sentences for h in hits] + list(self.title_hits)
+
+
+def _read(text: str, title: str | None, rules: EventRules) -> _Reading:
     cut = find_chrome_start(text)
-    hits: list[_Hit] = []
-    position = 0
+    sentences: list[tuple[int, int, tuple[_Hit, ...]]] = []
     for start, end in split_sentences(text):
         if end > cut:
             break
         sentence = text[start:end]
         if is_boilerplate(sentence):
             continue
-        factor = max(rules.position_floor, 1.0 - rules.position_decay * position)
-        hits.extend(_match_sentence(rules, sentence, start, factor, in_title=False))
-        position += 1
+        factor = max(rules.position_floor, 1.0 - rules.position_decay * len(sentences))
+        hits = _match_sentence(rules, sentence, start, factor, in_title=False)
+        sentences.append((start, end, tuple(hits)))
+    title_hits: tuple[_Hit, ...] = ()
     if title and title.strip():
-        hits.extend(_match_sentence(rules, title, 0, rules.title_factor, in_title=True))
+        title_hits = tuple(_match_sentence(rules, title, 0, rules.title_factor, in_title=True))
+    return _Reading(cut, tuple(sentences), title_hits)
 
+
+def _confidences(hits: list[_Hit], rules: EventRules, *, raw: bool = False) -> dict[str, float]:
+    """Each type's combined confidence over ``hits`` (``raw``: without position factors)."""
     by_type: dict[str, list[_Hit]] = {}
     for hit in hits:
         by_type.setdefault(hit.type, []).append(hit)
-    events: list[Event] = []
+    return {
+        type_name: _combine(
+            [h.raw if raw else h.weight for h in _distinct(type_hits)], rules.repeat_decay
+        )
+        for type_name, type_hits in by_type.items()
+    }
+
+
+def _feature_vector(confidences: dict[str, float]) -> tuple[float, ...]:
+    return tuple(confidences.get(t, 0.0) for t in EVENT_TYPES)
+
+
+def rule_features(text: str, *, rules: EventRules | None = None) -> tuple[float, ...]:
+    """The events model's dense features of one text: each event type's rule confidence
+    (``model.EVENT_TYPES`` order), below the reporting threshold too."""
+    rules = rules or default_event_rules()
+    return _feature_vector(_confidences(_read(text, None, rules).hits(), rules))
+
+
+def detect_events(
+    text: str,
+    *,
+    title: str | None = None,
+    rules: EventRules | None = None,
+    classifier: LinearClassifier | None = None,
+    use_model: bool = True,
+) -> tuple[Event, ...]:
+    """The event types ``text`` (and its ``title``) report, most confident first.
+
+    Each event's evidence is a ``[start, end)`` span into ``text``: the words that matched, or
+    for a type only the model found, the sentence it found most telling. Pure; ``rules``
+    defaults to the packaged rule set, ``classifier`` to the packaged model (``use_model=False``
+    for rules alone).
+    """
+    rules = rules or default_event_rules()
+    reading = _read(text, title, rules)
+    hits = reading.hits()
+    by_type: dict[str, list[_Hit]] = {}
+    for hit in hits:
+        by_type.setdefault(hit.type, []).append(hit)
+    confidences = _confidences(hits, rules)
+    found: dict[str, tuple[float, Span]] = {}
     for type_name, type_hits in by_type.items():
-        distinct = _distinct(type_hits)
-        confidence = _combine([h.weight for h in distinct], rules.repeat_decay)
+        confidence = confidences[type_name]
         if confidence < rules.min_confidence:
             continue
-        evidence = _evidence(text, cut, title or "", distinct)
+        evidence = _evidence(text, reading.cut, title or "", _distinct(type_hits))
         if evidence is not None:
-            events.append(Event(type_name, round(min(confidence, 0.99), 4), evidence))
+            found[type_name] = (confidence, evidence)
+    if use_model and rules.model_classes:
+        found = _with_model(text, title, reading, rules, found, classifier)
+    events = [Event(t, round(min(c, 0.99), 4), evidence) for t, (c, evidence) in found.items()]
     events.sort(key=lambda e: (-e.confidence, e.evidence.start, e.type))
     return tuple(events)
+
+
+def _with_model(
+    text: str,
+    title: str | None,
+    reading: _Reading,
+    rules: EventRules,
+    found: dict[str, tuple[float, Span]],
+    classifier: LinearClassifier | None,
+) -> dict[str, tuple[float, Span]]:
+    """The rule events re-weighed by the model, and the types only the model finds."""
+    # what the rules saw in the text itself: a model-only type needs its evidence there
+    confidences = _confidences([h for _, _, hits in reading.sentences for h in hits], rules)
+    units: list[str] = []
+    dense: list[tuple[float, ...]] = []
+    spans: list[tuple[int, int] | None] = []  # into text; None for the title
+    factors: list[float] = []
+    if title and title.strip():
+        units.append(title)
+        dense.append(_feature_vector(_confidences(list(reading.title_hits), rules, raw=True)))
+        spans.append(None)
+        factors.append(1.0)
+    sentences = reading.sentences
+    if sentences and sentences[-1][1] - sentences[0][0] <= SHORT_TEXT:
+        start, end = sentences[0][0], sentences[-1][1]
+        body_hits = [h for _, _, hits in sentences for h in hits]
+        units.append(text[start:end])
+        dense.append(_feature_vector(_confidences(body_hits, rules)))
+        spans.append((start, end))
+        factors.append(1.0)
+    else:
+        for position, (start, end, hits) in enumerate(sentences[:MODEL_SENTENCES]):
+            units.append(text[start:end])
+            dense.append(_feature_vector(_confidences(list(hits), rules, raw=True)))
+            spans.append((start, end))
+            factors.append(max(MODEL_FLOOR, 1.0 - MODEL_DECAY * position))
+    if not units:
+        return found
+    model = classifier if classifier is not None else load_classifier(MODEL_NAME)
+    weighted = model.probabilities(units, dense) * np.asarray(factors)[:, None]
+    weight = rules.model_weight
+    result: dict[str, tuple[float, Span]] = {}
+    class_of = {t: c for c, types in rules.model_classes.items() for t in types}
+    for type_name, (confidence, evidence) in found.items():
+        cls = class_of.get(type_name)
+        if cls is None or cls not in model.classes:
+            result[type_name] = (confidence, evidence)
+            continue
+        p = float(weighted[:, model.index(cls)].max())
+        # the model re-ranks what the rules found; where a rule is sure it has less to say
+        w = rules.precise_weight if confidence >= rules.precise_rule else weight
+        result[type_name] = (w * p + (1 - w) * confidence, evidence)
+    # Where a rule is sure, the text says what happened in words the rules know, and a class
+    # only the model sees is more likely the same news filed another way (an IPO's pricing as
+    # "company news") than a second event. The model adds types where the rules are not sure.
+    if any(confidence >= rules.precise_rule for confidence, _ in found.values()):
+        return result
+    body = [i for i, span in enumerate(spans) if span is not None]
+    for cls, types in rules.model_classes.items():
+        if not types or cls not in model.classes or any(t in found for t in types):
+            continue
+        column = weighted[:, model.index(cls)]
+        if not body:
+            break
+        # The evidence is a sentence of the text (a title the text never echoes shows nothing).
+        best = max(body, key=lambda i: float(column[i]))
+        p = float(column[best])
+        # The words of one of the class's types, too few for the rules alone, pick the type;
+        # with none, the class's first type needs a surer model.
+        supported = [t for t in types if confidences.get(t, 0.0) > 0.0]
+        needed = (
+            rules.min_probability
+            if supported
+            else rules.unsupported_probability.get(cls, rules.min_probability)
+        )
+        if p < needed:
+            continue
+        start, end = spans[best] or (0, 0)
+        type_name = max(supported, key=confidences.__getitem__) if supported else types[0]
+        confidence = weight * p + (1 - weight) * confidences.get(type_name, 0.0)
+        result[type_name] = (confidence, Span(start, end, text[start:end]))
+    return result
+
+
+def event_direction(event: Event, *, rules: EventRules | None = None) -> str | None:
+    """Which way an event went, read from its evidence words: ``up``, ``down`` or
+    ``unchanged`` for guidance, analyst and credit ratings and dividends, ``beat``, ``miss`` or
+    ``in_line`` for results (``[directions]`` in the rule file); ``None`` when the type has no
+    direction or its evidence does not say."""
+    rules = rules or default_event_rules()
+    text = _Text.of(event.evidence.text)
+    best: tuple[int, str] | None = None
+    for name, pattern in rules.directions.get(event.type, ()):
+        regex, target = pattern.on(text)
+        found = regex.search(target)
+        if found is not None and (best is None or found.start() < best[0]):
+            best = (found.start(), name)
+    return best[1] if best is not None else None
 
 
 def _evidence(text: str, cut: int, title: str, hits: list[_Hit]) -> Span | None:

@@ -16,6 +16,17 @@ direction next to a quantity is scored as the pair. On top of that:
 
 Sentence scores are summed and squashed to -1..1; a label needs the score past a neutral band
 tuned on the development data (see ``evals/classify.md``).
+
+The lexicon alone misses much of how finance news says good or bad ("reels in expectations",
+"points to bookings weakness"), so by default a small learned model (``models/sentiment.npz``,
+see ``classifier.py`` and ``models/MODEL.md``) reads the title and the lead sentences (a short
+text whole, as the headlines it learned from), with the lexicon's score of each as features.
+Article label and score come from its probabilities averaged over those parts (the title counts
+twice, later sentences less); ``use_model=False`` gives the lexicon alone (the default with a
+lexicon of one's own: the model learned from the packaged one's scores).
+
+A company's sentiment reads only the sentences that mention it, and in a sentence of several
+clauses ("X was cut to sell, while rival Y was raised to buy") only the clauses that do.
 """
 
 from __future__ import annotations
@@ -27,6 +38,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+import numpy as np
+import numpy.typing as npt
+
+from marketbrief.enrich.classifier import LinearClassifier, load_classifier
+from marketbrief.enrich.events import rule_features
 from marketbrief.enrich.sentences import find_chrome_start, is_boilerplate, split_sentences
 from marketbrief.errors import ConfigError
 from marketbrief.model import Sentiment
@@ -49,9 +65,18 @@ PAIR_FACTOR = 1.2  # a direction with its quantity says more than either alone
 TRANSITIVE_ALONE = 0.6  # "cuts" with no object in reach: what was cut is unknown
 NUMBER_FACTOR = 1.5  # "up 12%": a quantified move
 
+MODEL_NAME = "sentiment"
+# The model learned from headlines and posts: a text up to this long is read whole, a longer
+# one as its title and first ``MODEL_SENTENCES`` sentences.
+SHORT_TEXT = 400
+MODEL_SENTENCES = 4
+COMPANY_UNITS = 6  # most sentences (or clauses) read for one company
+
 __all__ = [
     "Lexicon",
     "default_lexicon",
+    "lexicon_features",
+    "model_features",
     "parse_lexicon",
     "score_company_sentiment",
     "score_sentiment",
@@ -291,8 +316,9 @@ def _score_level(items: list[_Item | str], at: int, level: _Item) -> None:
         level.value = sign * q_sign * PAIR_FACTOR * (level.entry.value + quantity.entry.value) / 2
 
 
-def _score_items(items: list[_Item | str]) -> tuple[float, bool]:
-    """Sum of the polarities of one sentence's items, and whether any item had one."""
+def _score_items(items: list[_Item | str]) -> tuple[float, float, bool]:
+    """Sums of the positive and of the negative polarities of one sentence's items, and
+    whether any item had one."""
     polar = [(i, it) for i, it in enumerate(items) if isinstance(it, _Item)]
     # 1. directions take their polarity from the quantity they move, else their own
     for i, item in polar:
@@ -352,21 +378,32 @@ def _score_items(items: list[_Item | str]) -> tuple[float, bool]:
                 if isinstance(item_k, str) and item_k in _BREAKS:
                     break
                 factors[k] *= value
-    total = 0.0
+    positive = negative = 0.0
     found = False
     for i, item in polar:
         if item.value:
             found = True
-            total += item.value * factors[i]
-    return total, found
+            value = item.value * factors[i]
+            if value > 0:
+                positive += value
+            else:
+                negative += value
+    return positive, negative, found
+
+
+def _sentence_parts(sentence: str, lexicon: Lexicon) -> tuple[float, float, bool]:
+    """The positive and negative sums of a sentence (a question's damped) and whether it has
+    any cue."""
+    positive, negative, found = _score_items(_match(_tokens(sentence, lexicon), lexicon))
+    if sentence.rstrip().endswith("?"):
+        positive *= QUESTION_FACTOR
+        negative *= QUESTION_FACTOR
+    return positive, negative, found
 
 
 def _score_sentence(sentence: str, lexicon: Lexicon) -> tuple[float, bool]:
-    items = _match(_tokens(sentence, lexicon), lexicon)
-    total, found = _score_items(items)
-    if sentence.rstrip().endswith("?"):
-        total *= QUESTION_FACTOR
-    return total, found
+    positive, negative, found = _sentence_parts(sentence, lexicon)
+    return positive + negative, found
 
 
 def _squash(raw: float) -> float:
@@ -390,51 +427,175 @@ def _body_sentences(text: str) -> list[tuple[int, int]]:
     ]
 
 
-def score_sentiment(
-    text: str, *, title: str | None = None, lexicon: Lexicon | None = None
-) -> Sentiment:
-    """The tone of an article: a label (positive, negative, neutral) and a score in -1..1."""
-    lexicon = lexicon or default_lexicon()
-    raw = 0.0
-    weights = 0.0
-    scored: list[tuple[float, float, bool]] = []
+def _lexicon_parts(
+    text: str, title: str | None, lexicon: Lexicon
+) -> tuple[float, float, float, bool]:
+    """The lexicon's score of an article (-1..1), of its good and of its bad news alone, and
+    whether any sentence had a cue."""
+    scored: list[tuple[float, float, float, bool]] = []
     if title and title.strip():
-        scored.append((TITLE_WEIGHT, *_score_sentence(title, lexicon)))
+        scored.append((TITLE_WEIGHT, *_sentence_parts(title, lexicon)))
     for position, (start, end) in enumerate(_body_sentences(text)):
         weight = 1.0 / (1.0 + 0.1 * position)  # the lead says what the story is
-        scored.append((weight, *_score_sentence(text[start:end], lexicon)))
-    for weight, value, found in scored:
+        scored.append((weight, *_sentence_parts(text[start:end], lexicon)))
+    positive = negative = weights = 0.0
+    for weight, good, bad, found in scored:
         if found:
-            raw += weight * value
+            positive += weight * good
+            negative += weight * bad
             weights += weight
     if weights:
         # Long texts add up many cues; dividing by the root of their weight keeps one strong
         # sentence decisive in a headline and many mild ones from saturating an article.
-        raw /= math.sqrt(max(weights, 1.0))
-    score = _squash(raw)
-    return Sentiment(_label(score), round(score, 4))
+        root = math.sqrt(max(weights, 1.0))
+        positive /= root
+        negative /= root
+    return _squash(positive + negative), _squash(positive), _squash(negative), weights > 0
+
+
+def lexicon_features(text: str, *, lexicon: Lexicon | None = None) -> tuple[float, ...]:
+    """The model's dense features of one text (a headline, a sentence): the lexicon's score,
+    its positive and negative parts, the score of the good and of the bad news alone, whether
+    any cue was found, and whether the text asks a question."""
+    score, good, bad, found = _lexicon_parts(text, None, lexicon or default_lexicon())
+    question = text.rstrip().endswith("?")
+    return (
+        score,
+        max(score, 0.0),
+        min(score, 0.0),
+        good,
+        bad,
+        1.0 if found else 0.0,
+        1.0 if question else 0.0,
+    )
+
+
+def model_features(text: str, *, lexicon: Lexicon | None = None) -> tuple[float, ...]:
+    """All dense features of the model for one text: ``lexicon_features`` and what the event
+    rules found (an analyst's downgrade, a dividend cut: events carry much of finance's tone)."""
+    return (*lexicon_features(text, lexicon=lexicon), *rule_features(text))
+
+
+def _model(classifier: LinearClassifier | None) -> LinearClassifier:
+    return classifier if classifier is not None else load_classifier(MODEL_NAME)
+
+
+def _polarity(
+    model: LinearClassifier, probabilities: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    return probabilities[:, model.index("positive")] - probabilities[:, model.index("negative")]
+
+
+def score_sentiment(
+    text: str,
+    *,
+    title: str | None = None,
+    lexicon: Lexicon | None = None,
+    classifier: LinearClassifier | None = None,
+    use_model: bool | None = None,
+) -> Sentiment:
+    """The tone of an article: a label (positive, negative, neutral) and a score in -1..1.
+
+    ``classifier`` defaults to the packaged model; ``use_model=False`` scores with the lexicon
+    alone, which is the default when a ``lexicon`` is given (the model learned from the
+    packaged lexicon's scores)."""
+    if use_model is None:
+        use_model = lexicon is None
+    lexicon = lexicon or default_lexicon()
+    if not use_model:
+        score = _lexicon_parts(text, title, lexicon)[0]
+        return Sentiment(_label(score), round(score, 4))
+    units: list[str] = []
+    weights: list[float] = []
+    dense: list[tuple[float, ...]] = []
+    if title and title.strip():
+        units.append(title)
+        weights.append(TITLE_WEIGHT)
+        dense.append(model_features(title, lexicon=lexicon))
+    sentences = _body_sentences(text)
+    if sentences and sentences[-1][1] - sentences[0][0] <= SHORT_TEXT:
+        body = text[sentences[0][0] : sentences[-1][1]]
+        units.append(body)
+        weights.append(1.0)
+        dense.append(model_features(body, lexicon=lexicon))
+    else:
+        for position, (start, end) in enumerate(sentences[:MODEL_SENTENCES]):
+            units.append(text[start:end])
+            weights.append(1.0 / (1.0 + 0.1 * position))
+            dense.append(model_features(text[start:end], lexicon=lexicon))
+    if not units:
+        return Sentiment("neutral", 0.0)
+    model = _model(classifier)
+    mean = np.asarray(weights) @ model.probabilities(units, dense) / sum(weights)
+    label = model.classes[int(np.argmax(mean))]
+    score = round(float(mean[model.index("positive")] - mean[model.index("negative")]), 4)
+    # the label is the likeliest class; its sign must show in the score even when rounded
+    if label == "positive":
+        score = max(score, 0.0001)
+    elif label == "negative":
+        score = min(score, -0.0001)
+    return Sentiment(label, score)
+
+
+_CLAUSE = re.compile(
+    r";|,?\s+(?:but|while|whereas|although|though|however|yet|unlike)\s+",
+    re.IGNORECASE,
+)
+
+
+def _company_units(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences of ``text`` that mention one of ``spans``; in a sentence of several
+    clauses, only the clauses that do."""
+    units: list[tuple[int, int]] = []
+    for start, end in _body_sentences(text):
+        if not any(s < end and start < e for s, e in spans):
+            continue
+        bounds = [start]
+        for match in _CLAUSE.finditer(text, start, end):
+            bounds += [match.start(), match.end()]
+        bounds.append(end)
+        clauses = [(a, b) for a, b in zip(bounds[::2], bounds[1::2], strict=True) if b > a]
+        if len(clauses) > 1:
+            units += [(a, b) for a, b in clauses if any(s < b and a < e for s, e in spans)]
+        else:
+            units.append((start, end))
+    return units[:COMPANY_UNITS]
 
 
 def score_company_sentiment(
-    text: str, spans: Sequence[tuple[int, int]], *, lexicon: Lexicon | None = None
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    *,
+    lexicon: Lexicon | None = None,
+    classifier: LinearClassifier | None = None,
+    use_model: bool | None = None,
 ) -> float | None:
-    """Sentiment (-1..1) of the sentences of ``text`` that contain one of ``spans``.
+    """Sentiment (-1..1) of the sentences of ``text`` that contain one of ``spans`` (of the
+    clauses that do, in a sentence of several).
 
-    ``None`` when those sentences carry no sentiment cue (or no span falls in a sentence).
+    ``None`` when no span falls in a sentence, or when none of those sentences says anything
+    good or bad (no lexicon cue, and the model finds each one neutral).
     """
+    if use_model is None:
+        use_model = lexicon is None
     lexicon = lexicon or default_lexicon()
-    chosen = [
-        (start, end)
-        for start, end in _body_sentences(text)
-        if any(s < end and start < e for s, e in spans)
-    ]
-    raw = 0.0
-    count = 0
-    for start, end in chosen:
-        value, found = _score_sentence(text[start:end], lexicon)
-        if found:
-            raw += value
-            count += 1
-    if not count:
+    units = _company_units(text, spans)
+    scored = [_score_sentence(text[a:b], lexicon) for a, b in units]
+    if not use_model:
+        found = [value for value, cue in scored if cue]
+        if not found:
+            return None
+        return round(_squash(sum(found) / math.sqrt(len(found))), 4)
+    if not units:
         return None
-    return round(_squash(raw / math.sqrt(count)), 4)
+    model = _model(classifier)
+    probabilities = model.probabilities(
+        [text[a:b] for a, b in units],
+        [model_features(text[a:b], lexicon=lexicon) for a, b in units],
+    )
+    neutral = model.index("neutral")
+    if not any(cue for _, cue in scored) and bool(
+        np.all(np.argmax(probabilities, axis=1) == neutral)
+    ):
+        return None
+    return round(float(np.mean(_polarity(model, probabilities))), 4)
