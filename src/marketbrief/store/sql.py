@@ -46,9 +46,11 @@ them. To write a new one after editing ``schema.py``::
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import lzma
+import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -140,6 +142,7 @@ _BEGIN_OPTION = "marketbrief_sqlite_begin"  # execution option read by the SQLit
 _LZMA_PRESET = 1
 _SEARCH_TERMS_MAX = 16  # more words than this in a query add nothing but cost
 _SNIPPET_WORDS = 24
+_RUN_LOCK_CLASS = 7265637  # the first key of run locks (pg_try_advisory_lock(int, int))
 _IN_CHUNK = 500  # keys per "IN (...)" list, well under every backend's parameter limit
 _WORDS = re.compile(r"\w+")
 _STOP_WORDS = frozenset(
@@ -584,6 +587,7 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._sqlite = engine.dialect.name == "sqlite"
+        self._locks: list[RunLock] = []  # run locks held, released on close
 
     @property
     def url(self) -> str:
@@ -591,6 +595,8 @@ class SqlStore:
         return self._engine.url.render_as_string(hide_password=True)
 
     def close(self) -> None:
+        for lock in self._locks:
+            lock.release()
         self._engine.dispose()
 
     def __enter__(self) -> SqlStore:
@@ -1373,3 +1379,147 @@ class SqlStore:
             )
             if result.rowcount == 0:
                 raise NotFoundError("no reader with this id", key=str(reader_id))
+
+    def release_delivery(self, delivery_id: int, *, worker: str, now: datetime) -> bool:
+        """Hand a claim back as if it had not been made (the run stopped before sending: the
+        attempt does not count): a first claim is deleted, a later one is due again now as a
+        retry. False when this worker does not hold it."""
+        held = and_(
+            deliveries.c.id == delivery_id,
+            deliveries.c.claimed_by == worker,
+            deliveries.c.status == DeliveryStatus.CLAIMED.value,
+        )
+        with self._transaction(str(delivery_id), write=True) as conn:
+            if conn.execute(delete(deliveries).where(held, deliveries.c.attempts <= 1)).rowcount:
+                return True
+            result = conn.execute(
+                update(deliveries)
+                .where(held)
+                .values(
+                    status=DeliveryStatus.RETRY.value,
+                    attempts=deliveries.c.attempts - 1,
+                    next_attempt_at=now,
+                )
+            )
+            return bool(result.rowcount)
+
+    def address_data(self, email: str) -> dict[str, Any]:
+        """What is kept about an address apart from its reader: bounces and suppression, and
+        the confirmation and sign-in mails sent to it (for an export)."""
+        address = normalize_email(email)
+        with self._transaction(address) as conn:
+            suppression = (
+                conn.execute(select(suppressions).where(suppressions.c.email == address))
+                .mappings()
+                .first()
+            )
+            sent = conn.execute(
+                select(notices.c.kind, notices.c.sent_at)
+                .where(notices.c.email == address)
+                .order_by(notices.c.sent_at)
+            ).mappings()
+            return {
+                "suppression": dict(suppression) if suppression is not None else None,
+                "notices": [dict(n) for n in sent],
+            }
+
+    def erase_address(self, email: str) -> Reader | None:
+        """Erase everything kept about ``email``: its reader and send log, its bounces and
+        suppression, the notices sent to it. Returns the reader there was, if any."""
+        address = normalize_email(email)
+        with self._transaction(address, write=True) as conn:
+            row = conn.execute(select(readers).where(readers.c.email == address)).mappings().first()
+            if row is not None:
+                conn.execute(delete(deliveries).where(deliveries.c.reader_id == row["id"]))
+                conn.execute(delete(readers).where(readers.c.id == row["id"]))
+            conn.execute(delete(suppressions).where(suppressions.c.email == address))
+            conn.execute(delete(notices).where(notices.c.email == address))
+            return _reader_from_row(row) if row is not None else None
+
+    # ── the run lock ──
+
+    def try_run_lock(self, name: str = "run") -> RunLock | None:
+        """Take the installation-wide lock ``name`` unless another process holds it (None then).
+
+        Held until ``release()`` (or the process ends): on SQLite an exclusive ``flock`` on
+        ``<database>.<name>.lock`` beside the database file; on PostgreSQL a session advisory
+        lock on a connection kept for it, keyed by the schema, so installations sharing a
+        database server do not block each other. An in-memory SQLite database is one
+        process's own: the lock is always free.
+        """
+        lock = self._try_advisory_lock(name) if not self._sqlite else self._try_file_lock(name)
+        if lock is not None:
+            self._locks.append(lock)
+        return lock
+
+    def _try_file_lock(self, name: str) -> RunLock | None:
+        database = self._engine.url.database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return RunLock(lambda: None)
+        path = Path(database).with_name(f"{Path(database).name}.{name}.lock")
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            raise StorageError(
+                f"cannot open the lock file: {error.strerror}", key=str(path)
+            ) from error
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+
+        def release() -> None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+        return RunLock(release)
+
+    def _try_advisory_lock(self, name: str) -> RunLock | None:
+        key = f"marketbrief.{name}"
+        statement = "SELECT pg_try_advisory_lock(%s, hashtext(current_schema() || %s))"
+        try:
+            conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                taken = conn.exec_driver_sql(statement, (_RUN_LOCK_CLASS, key)).scalar()
+            except BaseException:
+                conn.close()
+                raise
+        except (DBAPIError, PoolTimeoutError) as exc:
+            raise _storage_error(exc, "database_url") from exc
+        if not taken:
+            conn.close()
+            return None
+
+        def release() -> None:
+            try:
+                conn.exec_driver_sql(
+                    "SELECT pg_advisory_unlock(%s, hashtext(current_schema() || %s))",
+                    (_RUN_LOCK_CLASS, key),
+                )
+            except DBAPIError:
+                pass  # the connection is gone, and the lock with it
+            finally:
+                conn.close()
+
+        return RunLock(release)
+
+
+class RunLock:
+    """A held run lock; ``release()`` once (a context manager releases it on exit)."""
+
+    def __init__(self, release: Callable[[], None]) -> None:
+        self._release: Callable[[], None] | None = release
+
+    def release(self) -> None:
+        if self._release is not None:
+            release, self._release = self._release, None
+            release()
+
+    def __enter__(self) -> RunLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
