@@ -6,14 +6,16 @@ to stderr. Exit status: 0 ok, 1 something failed (reported), 2 a usage error.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
+import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from datetime import time as day_time
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -31,13 +33,14 @@ from marketbrief.core import (
     utc_now,
 )
 from marketbrief.errors import MarketBriefError
-from marketbrief.model import Source, SourceKind
+from marketbrief.model import CADENCES, DeliveryStatus, Reader, Source, SourceKind
 from marketbrief.samples import samples_as_of, samples_dir
 from marketbrief.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from marketbrief.curate import MarketCalendar, MarketDate
     from marketbrief.enrich.kb import Company
+    from marketbrief.sender import SendReport
 
 app = typer.Typer(
     help="marketbrief: curated U.S. market news, insights and key dates — ingest, analyse, "
@@ -49,7 +52,11 @@ app = typer.Typer(
 sources_app = typer.Typer(help="Add, list and remove the sources news is read from.")
 db_app = typer.Typer(help="The database.")
 kb_app = typer.Typer(help="Inspect the securities knowledge base: companies and their aliases.")
+readers_app = typer.Typer(
+    help="Add, list, export and remove readers: who gets briefings, on which schedule."
+)
 app.add_typer(sources_app, name="sources")
+app.add_typer(readers_app, name="readers")
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
 
@@ -448,6 +455,346 @@ def calendar(
         print_calendar(result)
 
 
+# ── readers ──────────────────────────────────────────────────────────────────────────────────
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def split_list(values: list[str] | None) -> list[str]:
+    """Comma-separated values, the option given once or more: ``--watch RTX,LMT --watch XOM``."""
+    return [part.strip() for value in values or () for part in value.split(",") if part.strip()]
+
+
+def read_weekday(text: str) -> int:
+    word = text.strip().lower()
+    if word.isdigit() and 0 <= int(word) <= 6:
+        return int(word)
+    for number, day in enumerate(WEEKDAYS):
+        if len(word) >= 3 and day.startswith(word[:3]) and word.isalpha():
+            return number
+    fail(f"--weekday: not a day of the week (mon … sun): {text!r}", 2)
+
+
+def read_clock_time(text: str) -> day_time:
+    try:
+        hours, _, minutes = text.strip().partition(":")
+        return day_time(int(hours), int(minutes or 0))
+    except ValueError:
+        fail(f"--time: not a time of day (HH:MM, 24-hour): {text!r}", 2)
+
+
+def schedule_text(reader: Reader) -> str:
+    at = f"{reader.send_time:%H:%M} {reader.timezone}"
+    if reader.cadence == "daily":
+        return f"daily {at}"
+    if reader.cadence == "weekly":
+        return f"weekly {WEEKDAYS[reader.weekday].title()} {at}"
+    return reader.cadence
+
+
+def reader_json(reader: Reader) -> dict[str, Any]:
+    return {
+        "id": reader.id,
+        "email": reader.email,
+        "name": reader.name,
+        "status": reader.status.value,
+        "watchlist": {
+            "tickers": list(reader.watchlist.tickers),
+            "sectors": list(reader.watchlist.sectors),
+            "event_types": list(reader.watchlist.event_types),
+        },
+        "cadence": reader.cadence,
+        "timezone": reader.timezone,
+        "send_time": f"{reader.send_time:%H:%M}",
+        "weekday": reader.weekday,
+        "added_at": format_instant(reader.added_at),
+        "confirmed_at": format_instant(reader.confirmed_at),
+        "last_briefed_at": format_instant(reader.last_briefed_at),
+    }
+
+
+@readers_app.command("add")
+def readers_add(
+    email: Annotated[str, typer.Argument(help="The reader's email address.")],
+    watch: Annotated[
+        list[str] | None,
+        typer.Option(help="Tickers to follow, comma-separated: RTX,LMT.", show_default=False),
+    ] = None,
+    sectors: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="GICS sectors or sub-industries, separated by ';' or ',' (names holding a comma "
+            "are recognised whole): 'Aerospace & Defense;Semiconductors'.",
+            show_default=False,
+        ),
+    ] = None,
+    events: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Event types, comma-separated: earnings_results,contract_award.",
+            show_default=False,
+        ),
+    ] = None,
+    cadence: Annotated[
+        str, typer.Option(help=f"How often: {', '.join(CADENCES)} (alerts: not scheduled yet).")
+    ] = "daily",
+    at: Annotated[str, typer.Option("--time", help="Local time of the briefing, HH:MM.")] = "07:00",
+    tz: Annotated[str, typer.Option("--tz", help="The reader's IANA time zone.")] = (
+        "America/New_York"
+    ),
+    weekday: Annotated[str, typer.Option(help="Weekly cadence: the day (mon … sun).")] = "mon",
+    name: Annotated[str, typer.Option(help="How to address the reader.")] = "",
+    confirmed: Annotated[
+        bool,
+        typer.Option(
+            "--confirmed",
+            help="The reader already agreed (briefings start); without it the reader is "
+            "pending until they confirm by the link the web app mails.",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the reader as JSON.")] = False,
+) -> None:
+    """Add a reader with a watchlist and a schedule."""
+    if cadence not in CADENCES:
+        fail(f"--cadence: one of {', '.join(CADENCES)}", 2)
+    send_time, day = read_clock_time(at), read_weekday(weekday)
+    with facade() as brief:
+        watchlist = brief.make_watchlist(
+            split_list(watch), sector_names(sectors), split_list(events)
+        )
+        reader = brief.add_reader(
+            email,
+            name,
+            watchlist,
+            cadence=cadence,
+            timezone=tz,
+            send_time=send_time,
+            weekday=day,
+            confirmed=confirmed,
+        )
+        public_url = brief.settings.public_url.rstrip("/")
+    if as_json:
+        dump(reader_json(reader))
+        return
+    out.print(f"added reader {reader.id}: {reader.email} ({schedule_text(reader)})", markup=False)
+    if not confirmed:
+        out.print(
+            f"pending: no briefings until {reader.email} confirms. The web app mails the "
+            f"confirmation link when they subscribe at {public_url}/subscribe; add them with "
+            "--confirmed instead when they already agreed.",
+            markup=False,
+        )
+
+
+def sector_names(values: list[str] | None) -> list[str]:
+    """``--sectors`` values split on ';' (a comma is split by the facade, which knows the
+    names that hold one)."""
+    return [part.strip() for value in values or () for part in value.split(";") if part.strip()]
+
+
+@readers_app.command("list")
+def readers_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every reader: status, schedule, watchlist, last briefing."""
+    with facade() as brief:
+        readers = brief.list_readers()
+    if as_json:
+        dump([reader_json(r) for r in readers])
+        return
+    if not readers:
+        out.print("no readers yet: add one with `marketbrief readers add EMAIL --watch RTX`")
+        return
+    from rich.table import Table
+
+    table = Table("id", "email", "status", "schedule", "watchlist", "last briefing (UTC)")
+    for r in readers:
+        watching = ", ".join([*r.watchlist.tickers, *r.watchlist.sectors, *r.watchlist.event_types])
+        last = r.last_briefed_at.strftime("%Y-%m-%d %H:%M") if r.last_briefed_at else "—"
+        table.add_row(str(r.id), r.email, r.status.value, schedule_text(r), watching or "—", last)
+    out.print(table, markup=False)
+
+
+@readers_app.command("remove")
+def readers_remove(
+    email: Annotated[str, typer.Argument(help="The reader's email (or id).")],
+) -> None:
+    """Remove a reader and their send log. The address's bounce count and suppression stay
+    (a re-added address that bounced stays suppressed); `readers delete` erases those too."""
+    with facade() as brief:
+        reader = brief.remove_reader(email)
+    out.print(f"removed reader {reader.id}: {reader.email}", markup=False)
+
+
+@readers_app.command("delete")
+def readers_delete(
+    email: Annotated[str, typer.Argument(help="The reader's email (or id).")],
+) -> None:
+    """Erase everything kept about a reader (a request to be forgotten): the reader, their
+    send log, their address's bounces and suppression, the confirmation mails sent to it.
+    `readers export` first if they asked for a copy."""
+    with facade() as brief:
+        reader = brief.erase_reader(email)
+    out.print(f"erased reader {reader.id}: {reader.email} and all kept about it", markup=False)
+
+
+@readers_app.command("export")
+def readers_export(
+    email: Annotated[str, typer.Argument(help="The reader's email (or id).")],
+) -> None:
+    """Everything kept about a reader as JSON: the reader, the send log, bounces,
+    suppression and notices."""
+    with facade() as brief:
+        data = brief.export_reader(email)
+    dump(data)
+
+
+# ── brief, send ──────────────────────────────────────────────────────────────────────────────
+
+
+@app.command()
+def brief(
+    reader: Annotated[str, typer.Option(help="The reader's email (or id).")],
+    html: Annotated[
+        Path | None, typer.Option(help="Write the HTML email to this file.", show_default=False)
+    ] = None,
+    text: Annotated[
+        bool, typer.Option("--text", help="Print the text part (the default without --html).")
+    ] = False,
+) -> None:
+    """Preview a reader's briefing as it would be sent now. Nothing is sent or logged, and
+    the reader's next briefing still covers the same news."""
+    with facade() as facade_:
+        rendered = facade_.preview_briefing(reader)
+    if html is not None:
+        from marketbrief.deliver import write_file_atomically
+
+        path = write_file_atomically(html.expanduser(), rendered.html.encode("utf-8"))
+        err.print(f"wrote {path}", markup=False)
+    if text or html is None:
+        out.out(rendered.text, highlight=False)
+
+
+class StopFlag:
+    """Set by SIGTERM or SIGINT: the command finishes the item in hand, then stops."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+
+    def __call__(self) -> bool:
+        return self.signal is not None
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[StopFlag]:
+    """SIGTERM and Ctrl-C set the flag instead of killing the process (a second Ctrl-C
+    interrupts at once)."""
+    flag = StopFlag()
+
+    def handler(signum: int, frame: Any) -> None:
+        if flag.signal is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        flag.signal = signum
+        note = f"{signal.Signals(signum).name}: finishing the item in hand, then stopping\n"
+        os.write(2, note.encode())  # not the console: it may be in the middle of a write
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield flag
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
+def outcome_json(report: SendReport) -> dict[str, Any]:
+    return {
+        "sent": report.count(DeliveryStatus.SENT),
+        "retry": report.count(DeliveryStatus.RETRY),
+        "failed": report.count(DeliveryStatus.FAILED),
+        "skipped": report.count(DeliveryStatus.SKIPPED),
+        "stopped": report.stopped,
+        "deliveries": [
+            {
+                "reader": o.reader.email,
+                "period": o.period,
+                "status": o.status.value,
+                "message_id": o.message_id,
+                "error": o.error,
+                "next_attempt_at": format_instant(o.next_attempt_at),
+            }
+            for o in report.outcomes
+        ],
+    }
+
+
+def print_send_report(report: SendReport) -> None:
+    for o in report.outcomes:
+        line = f"  {o.status.value:<8} {o.period:<10} {o.reader.email}"
+        if o.error:
+            line += f" — {o.error}"
+        if o.next_attempt_at is not None:
+            line += f" (again at {o.next_attempt_at:%H:%M} UTC)"
+        (out if o.status is DeliveryStatus.SENT else err).print(line, markup=False)
+    sent = report.count(DeliveryStatus.SENT)
+    out.print(
+        f"{sent} {'briefing' if sent == 1 else 'briefings'} sent, "
+        f"{report.count(DeliveryStatus.RETRY)} to retry, "
+        f"{report.count(DeliveryStatus.FAILED)} failed, "
+        f"{report.count(DeliveryStatus.SKIPPED)} skipped",
+        markup=False,
+    )
+    if report.stopped:
+        err.print(f"the run stopped early: {report.stopped}", markup=False)
+
+
+StaleAfter = Annotated[
+    float,
+    typer.Option(
+        "--stale-after",
+        help="Seconds after which a claimed briefing whose sender never finished is taken "
+        "to be from a sender that died, and sent by this one.",
+        min=0.1,
+    ),
+]
+
+
+@app.command()
+def send(
+    reader: Annotated[
+        str | None, typer.Option(help="Only this reader (email or id).", show_default=False)
+    ] = None,
+    now: Annotated[
+        bool,
+        typer.Option(
+            "--now",
+            help="Each confirmed reader's current briefing (today's, this week's) is due now, "
+            "even before its time — still at most one per reader and period.",
+        ),
+    ] = False,
+    stale_after: StaleAfter = 600.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Send the briefings that are due (SMTP from smtp_url, else .eml files in the outbox).
+
+    Safe to run again at any time, and beside other senders: each reader gets at most one
+    briefing per period. SIGTERM finishes the briefing in hand and stops.
+    """
+    with facade() as facade_, stop_on_signals() as stop:
+        report = facade_.send_due(
+            reader=reader,
+            force_now=now,
+            should_stop=stop,
+            stale_after=timedelta(seconds=stale_after),
+        )
+    if as_json:
+        dump(outcome_json(report))
+    else:
+        print_send_report(report)
+    stopped_by_error = report.stopped is not None and not stop()
+    if stopped_by_error or report.count(DeliveryStatus.FAILED):
+        raise typer.Exit(1)
+
+
 # ── db ──────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -491,7 +838,7 @@ def report_json(report: RunReport) -> dict[str, Any]:
             }
             for b in report.briefings
         ],
-    }
+    } | ({"send": outcome_json(report.sent)} if report.sent is not None else {})
 
 
 def print_sources(reports: tuple[SourceReport, ...]) -> None:
@@ -506,31 +853,55 @@ def print_sources(reports: tuple[SourceReport, ...]) -> None:
 
 @app.command()
 def run(
-    forever: Annotated[bool, typer.Option(help="Keep polling on a schedule.")] = False,
+    forever: Annotated[
+        bool, typer.Option(help="Keep going: a run every --interval seconds until SIGTERM.")
+    ] = False,
     interval: Annotated[
         float, typer.Option(help="With --forever: seconds between runs.", min=1)
     ] = 60.0,
     force: Annotated[bool, typer.Option(help="Poll every source now, due or not.")] = False,
+    stale_after: StaleAfter = 600.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """The main job: poll due sources, analyse, group stories, deliver due briefings."""
+    """The main job: poll due sources, analyse, group stories, send the due briefings.
+
+    One run at a time per installation (a lock beside the SQLite file, an advisory lock on
+    PostgreSQL): a second one exits. SIGTERM or Ctrl-C finishes the item in hand (a poll
+    round, the grouping, one reader's briefing) and exits cleanly.
+    """
     failed = False
-    with facade() as brief, contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends --forever
-        while True:
-            with progress_bar(not as_json) as progress:
-                report = brief.run(force=force, progress=progress)
-            failed = any(r.error for r in report.sources)
-            if as_json:
-                out.out(json.dumps(report_json(report), ensure_ascii=False))
-            else:
-                print_sources(report.sources)
-                out.print(
-                    f"{report.new_articles} new articles, {report.stories} stories, "
-                    f"{len(report.briefings)} briefings written"
+    with facade() as brief, stop_on_signals() as stop:
+        lock = brief.try_run_lock()
+        if lock is None:
+            fail("another `marketbrief run` is running on this database; it sends the briefings")
+        with lock:
+            while not stop():
+                with progress_bar(not as_json) as progress:
+                    report = brief.run(
+                        force=force,
+                        progress=progress,
+                        should_stop=stop,
+                        stale_after=timedelta(seconds=stale_after),
+                    )
+                sent = report.sent
+                failed = any(r.error for r in report.sources) or (
+                    sent is not None and sent.count(DeliveryStatus.FAILED) > 0
                 )
-            if not forever:
-                break
-            time.sleep(interval)
+                if as_json:
+                    out.out(json.dumps(report_json(report), ensure_ascii=False))
+                else:
+                    print_sources(report.sources)
+                    out.print(f"{report.new_articles} new articles, {report.stories} stories")
+                    if sent is not None:
+                        print_send_report(sent)
+                if not forever:
+                    break
+                deadline = time.monotonic() + interval
+                while not stop() and (left := deadline - time.monotonic()) > 0:
+                    time.sleep(min(left, 0.25))  # a signal ends the wait within a quarter second
+    if stop():
+        err.print("stopped cleanly", markup=False)
+        return
     if failed:
         raise typer.Exit(1)
 

@@ -9,6 +9,7 @@ it from ``Settings``.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import logging
 import pickle
 import sys
@@ -17,10 +18,10 @@ import tomllib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import httpx
 
@@ -44,11 +45,13 @@ from marketbrief.ingest.poll import (
     path_of,
 )
 from marketbrief.model import (
+    EVENT_TYPES,
     Analysis,
     Article,
     Briefing,
     FetchedDocument,
     Reader,
+    ReaderStatus,
     Source,
     SourceKind,
     Story,
@@ -60,7 +63,9 @@ from marketbrief.stories import STORY_WINDOW, StoryIndex, StoryInput, cluster_st
 
 if TYPE_CHECKING:
     from marketbrief.curate import MarketCalendar, MarketDate
+    from marketbrief.sender import RenderedBriefing, SendReport
     from marketbrief.store import SqlStore
+    from marketbrief.store.sql import RunLock
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 log = logging.getLogger("marketbrief")
@@ -90,6 +95,10 @@ def utc_now() -> datetime:
 
 def _no_progress(what: str, done: int, total: int) -> None:
     return None
+
+
+def _never() -> bool:
+    return False
 
 
 # ── results the edges show ───────────────────────────────────────────────────────────────────
@@ -122,7 +131,9 @@ class RunReport:
     sources: tuple[SourceReport, ...]
     new_articles: int
     stories: int
-    briefings: tuple[BriefingFiles, ...]
+    briefings: tuple[BriefingFiles, ...]  # written to files (the demo)
+    sent: SendReport | None = None  # sent by the sender (a run)
+    stopped: bool = False  # asked to stop before the end
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +153,41 @@ class DemoReport:
     articles: int
     as_of: datetime
     calendar: MarketCalendar
+
+
+class BriefingReads:
+    """What briefings read from the store, read once for the readers of a sending run.
+
+    ``news(read_from)`` gives the analyses and stories from the start of ``read_from``'s UTC
+    day on — more than a reader briefed since ``read_from`` needs, which is harmless: the
+    briefing picks what was first seen after the reader's last briefing — read once per day
+    (everything, once, for first briefings); ``calendar(now)`` the market calendar's dates
+    from ``now``'s day in New York, once per day. Reading once per reader instead costs about
+    20 times as much (benchmarks/bench_briefings.py).
+    """
+
+    def __init__(self, brief: MarketBrief) -> None:
+        self._brief = brief
+        self._news: dict[datetime | None, tuple[list[Analysis], list[Story]]] = {}
+        self._calendars: dict[date, Sequence[MarketDate]] = {}
+
+    def news(self, read_from: datetime | None) -> tuple[list[Analysis], list[Story]]:
+        day = None
+        if read_from is not None:
+            day = read_from.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        if day not in self._news:
+            store = self._brief.store
+            self._news[day] = (store.list_analyses(since=day), store.list_stories(since=day))
+        return self._news[day]
+
+    def calendar(self, now: datetime) -> Sequence[MarketDate]:
+        from marketbrief.curate.calendar import MARKET_TZ
+        from marketbrief.curate.dates import WATCHED_DAYS
+
+        today = now.astimezone(MARKET_TZ).date()
+        if today not in self._calendars:
+            self._calendars[today] = self._brief.calendar(as_of=today, days=WATCHED_DAYS).dates
+        return self._calendars[today]
 
 
 # ── the facade ──────────────────────────────────────────────────────────────────────────────
@@ -364,24 +410,137 @@ class MarketBrief:
                     )
         return list(stories)
 
-    def run(self, *, force: bool = False, progress: Progress = _no_progress) -> RunReport:
-        """The main job: poll due sources, analyse, group stories, deliver due briefings."""
+    def run(
+        self,
+        *,
+        force: bool = False,
+        progress: Progress = _no_progress,
+        should_stop: Callable[[], bool] = _never,
+        stale_after: timedelta | None = None,
+    ) -> RunReport:
+        """The main job: poll due sources, analyse, group stories, send the due briefings.
+
+        ``should_stop`` is asked between the steps and between readers: a stop request
+        finishes the item in hand (a poll round, a story grouping, one reader's briefing)."""
         reports = self.poll(force=force, progress=progress)
-        stories = self.group_stories()
-        briefings = self.deliver_due(progress=progress)
+        stories = [] if should_stop() else self.group_stories()
+        sent = None
+        if not should_stop():
+            sent = self.send_due(should_stop=should_stop, stale_after=stale_after)
         return RunReport(
             sources=tuple(reports),
             new_articles=sum(r.new_articles for r in reports),
             stories=len(stories),
-            briefings=tuple(briefings),
+            briefings=(),
+            sent=sent,
+            stopped=should_stop(),
         )
 
     # ── readers and briefings ───────────────────────────────────────────────────────────────
 
     def add_reader(
-        self, email: str, name: str, watchlist: Watchlist, *, cadence: str = "daily"
+        self,
+        email: str,
+        name: str,
+        watchlist: Watchlist,
+        *,
+        cadence: str = "daily",
+        timezone: str = "America/New_York",
+        send_time: time = time(7, 0),
+        weekday: int = 0,
+        confirmed: bool = True,
     ) -> Reader:
-        return self.store.add_reader(email, name, watchlist, cadence=cadence, now=self.clock())
+        """Add a reader; ``confirmed=False`` leaves them pending (no briefings until they
+        confirm through the link the web app mails them)."""
+        return self.store.add_reader(
+            email,
+            name,
+            watchlist,
+            cadence=cadence,
+            now=self.clock(),
+            status=ReaderStatus.CONFIRMED if confirmed else ReaderStatus.PENDING,
+            timezone=timezone,
+            send_time=send_time,
+            weekday=weekday,
+        )
+
+    def make_watchlist(
+        self, tickers: Sequence[str] = (), sectors: Sequence[str] = (), events: Sequence[str] = ()
+    ) -> Watchlist:
+        """A watchlist from what a person typed, each entry checked: tickers of listed
+        companies (a former ticker becomes the current one), GICS sector or sub-industry
+        names the knowledge base knows, event types of ``EVENT_TYPES`` (any case)."""
+        found: list[str] = []
+        for ticker in tickers:
+            company, _ = self.kb_company(ticker)
+            if company.listed_until is not None:
+                raise InvalidInputError(
+                    f"{company.ticker} is no longer listed (last traded {company.listed_until})",
+                    key=ticker,
+                )
+            found.append(company.ticker)
+        names = {n.casefold(): n for n in self._sector_names()}
+        chosen: list[str] = []
+        for entry in sectors:
+            # "Semiconductors, Aerospace & Defense": split on commas, but keep whole the names
+            # that hold one ("Hotels, Restaurants & Leisure"): the longest known run of parts.
+            parts = [p.strip() for p in entry.split(",") if p.strip()]
+            start = 0
+            while start < len(parts):
+                for end in range(len(parts), start, -1):
+                    name = names.get(", ".join(parts[start:end]).casefold())
+                    if name is not None:
+                        chosen.append(name)
+                        start = end
+                        break
+                else:
+                    wrong = parts[start]
+                    close = difflib.get_close_matches(wrong, list(names.values()), n=3)
+                    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                    raise InvalidInputError(f"not a GICS sector or sub-industry{hint}", key=wrong)
+        for event in events:
+            if event.casefold() not in EVENT_TYPES:
+                raise InvalidInputError(
+                    f"not an event type; one of {', '.join(EVENT_TYPES)}", key=event
+                )
+        return Watchlist(
+            tickers=tuple(dict.fromkeys(found)),
+            sectors=tuple(dict.fromkeys(chosen)),
+            event_types=tuple(dict.fromkeys(e.casefold() for e in events)),
+        )
+
+    def _sector_names(self) -> set[str]:
+        kb = self.kb
+        names = {n for c in kb.companies.values() for n in (c.sector, c.industry) if n}
+        return names | {n for t in kb.themes for n in (t.sector, t.industry) if n}
+
+    def list_readers(self) -> list[Reader]:
+        return self.store.list_readers()
+
+    def get_reader(self, key: str) -> Reader:
+        """The reader with this email (or id)."""
+        return self.store.get_reader(key)
+
+    def remove_reader(self, key: str) -> Reader:
+        """Remove a reader and their send log. What is kept about the address stays: its
+        bounces and suppression (a re-added address that bounced stays suppressed), the
+        confirmation mails sent to it (they rate-limit the next ones)."""
+        return self.store.remove_reader(key)
+
+    def erase_reader(self, key: str) -> Reader:
+        """Erase everything kept about a reader's address (a request to be forgotten): the
+        reader, their send log, the address's bounces and suppression, the notices sent."""
+        reader = self.store.get_reader(key)
+        erased = self.store.erase_address(reader.email)
+        return erased or reader
+
+    def export_reader(self, key: str) -> dict[str, Any]:
+        """Everything kept about a reader, as JSON-ready data: the reader, their send log,
+        their address's bounces, suppression and notices."""
+        data = self.store.reader_data(key)
+        data |= self.store.address_data(data["reader"]["email"])
+        exported: dict[str, Any] = _jsonable(data)
+        return exported
 
     def brief(
         self,
@@ -390,15 +549,15 @@ class MarketBrief:
         now: datetime | None = None,
         everything: bool = False,
         calendar: Sequence[MarketDate] | None = None,
+        reads: BriefingReads | None = None,
     ) -> Briefing:
         """The reader's briefing: stories new since their last one (all, the first time) and
         stories they had that changed since, their watchlist, the key dates ahead.
 
         ``calendar``: the market calendar's dates from ``now``'s day (read from the store when
-        not given: a sender briefing many readers at once passes one calendar to all)."""
+        not given: a sender briefing many readers at once passes one calendar to all).
+        ``reads``: the store reads shared by the readers of one sending run."""
         from marketbrief.curate import build_briefing
-        from marketbrief.curate.calendar import MARKET_TZ
-        from marketbrief.curate.dates import WATCHED_DAYS
 
         now = now or self.clock()
         since = None if everything else reader.last_briefed_at
@@ -406,11 +565,11 @@ class MarketBrief:
         # after ``since``, and feeds list an article hours after it was published: read a day
         # further back and let the briefing pick by first-seen time.
         read_from = None if since is None else since - timedelta(days=1)
-        analyses = self.store.list_analyses(since=read_from)
-        stories = self.store.list_stories(since=read_from)
+        if reads is None:
+            reads = BriefingReads(self)
+        analyses, stories = reads.news(read_from)
         if calendar is None:
-            today = now.astimezone(MARKET_TZ).date()
-            calendar = self.calendar(as_of=today, days=WATCHED_DAYS).dates
+            calendar = reads.calendar(now)
         return build_briefing(
             reader,
             analyses,
@@ -467,16 +626,52 @@ class MarketBrief:
         self.store.mark_briefed(briefing.reader.id, briefing.generated_at)
         return files
 
-    def deliver_due(
-        self, *, now: datetime | None = None, progress: Progress = _no_progress
-    ) -> list[BriefingFiles]:
-        now = now or self.clock()
-        due = [r for r in self.store.list_readers() if briefing_due(r, now)]
-        written = []
-        for done, reader in enumerate(due, start=1):
-            written.append(self.write_briefing(self.brief(reader, now=now)))
-            progress("briefings", done, len(due))
-        return written
+    def preview_briefing(self, key: str, *, now: datetime | None = None) -> RenderedBriefing:
+        """A reader's briefing as it would be sent now, rendered; nothing is sent or logged."""
+        from marketbrief.deliver.links import load_secret_key
+        from marketbrief.sender import reader_links, render_briefing
+
+        reader = self.store.get_reader(key)
+        links = reader_links(self.settings, reader, key=load_secret_key(self.settings))
+        return render_briefing(self.brief(reader, now=now or self.clock()), links)
+
+    def send_due(
+        self,
+        *,
+        reader: str | None = None,
+        force_now: bool = False,
+        should_stop: Callable[[], bool] = _never,
+        stale_after: timedelta | None = None,
+    ) -> SendReport:
+        """Send the briefings that are due (see ``marketbrief.sender``): to every confirmed
+        reader, or to the one with this email. ``force_now``: each reader's current period
+        (today, this week) is due now — still at most once per period."""
+        from marketbrief.sender import CLAIM_TIMEOUT, Sender
+
+        readers = None
+        if reader is not None:
+            one = self.store.get_reader(reader)
+            if one.status is not ReaderStatus.CONFIRMED:
+                raise InvalidInputError(
+                    f"this reader is {one.status.value}: only confirmed readers get briefings",
+                    key=one.email,
+                )
+            readers = [one]
+        reads = BriefingReads(self)
+        sender = Sender(
+            store=self.store,
+            settings=self.settings,
+            build=lambda r, now: self.brief(r, now=now, reads=reads),
+            clock=self.clock,
+            stale_after=stale_after or CLAIM_TIMEOUT,
+            should_stop=should_stop,
+        )
+        return sender.send_due(readers=readers, force_now=force_now)
+
+    def try_run_lock(self) -> RunLock | None:
+        """The installation's run lock (one ``run`` polls at a time), or None when another
+        process holds it."""
+        return self.store.try_run_lock("run")
 
     # ── the market calendar ─────────────────────────────────────────────────────────────────
 
@@ -822,11 +1017,15 @@ def assign_batch_stories(results: Sequence[AnalyzeResult]) -> list[AnalyzeResult
     return [batch.apply(i, result) for i, result in enumerate(results)]
 
 
-def briefing_due(reader: Reader, now: datetime) -> bool:
-    if reader.last_briefed_at is None:
-        return True
-    period = timedelta(days=7 if reader.cadence == "weekly" else 1)
-    return now - reader.last_briefed_at >= period - timedelta(minutes=30)
+def _jsonable(value: Any) -> Any:
+    """Rows as JSON-ready data: instants and times as ISO 8601, mappings and lists inside."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
 
 
 def make_marketbrief(
