@@ -38,9 +38,8 @@ from marketbrief.deliver.links import (
     UNSUBSCRIBE_MAX_AGE,
     site_url,
 )
-from marketbrief.deliver.render import event_label
 from marketbrief.errors import DeliveryError, InvalidInputError, NotFoundError
-from marketbrief.model import CADENCES, EVENT_TYPES, Reader, ReaderStatus, Watchlist
+from marketbrief.model import CADENCES, EVENT_TYPES, Reader, ReaderStatus, Watchlist, event_label
 from marketbrief.settings import Settings
 from marketbrief.web.app import (
     brief_of,
