@@ -56,7 +56,7 @@ MODEL_NAME = "events"
 # The model learned from headlines and posts: a text up to this long is read whole, a longer
 # one as its title and first ``MODEL_SENTENCES`` sentences.
 SHORT_TEXT = 400
-MODEL_SENTENCES = 4
+MODEL_SENTENCES = 3
 # The model's class probabilities of lead sentence k count 1 - MODEL_DECAY * k (at least
 # MODEL_FLOOR): the title and the first sentence say what an article is about; a later
 # sentence's topic ("trade tensions put off tourists") is context.
@@ -343,6 +343,9 @@ def _parse_directions(spec: Any, source: str) -> dict[str, tuple[tuple[str, _Pat
     return directions
 
 
+_MODEL_NUMBERS = frozenset({"weight", "min_probability", "precise_rule", "precise_weight"})
+
+
 def _parse_model(
     spec: Any, source: str
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, float], dict[str, float]]:
@@ -367,9 +370,7 @@ def _parse_model(
                 if unknown:
                     raise ConfigError(f"unknown event types {unknown}", key=f"{key}.classes.{cls}")
                 classes[cls] = tuple(listed)
-        elif name in ("weight", "min_probability", "precise_rule", "precise_weight") and (
-            isinstance(value, int | float)
-        ):
+        elif name in _MODEL_NUMBERS and isinstance(value, int | float):
             if not 0 <= value <= 1:
                 raise ConfigError("must be in 0..1", key=f"{key}.{name}")
             numbers[name] = float(value)

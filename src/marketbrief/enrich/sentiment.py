@@ -69,8 +69,12 @@ MODEL_NAME = "sentiment"
 # The model learned from headlines and posts: a text up to this long is read whole, a longer
 # one as its title and first ``MODEL_SENTENCES`` sentences.
 SHORT_TEXT = 400
-MODEL_SENTENCES = 4
-COMPANY_UNITS = 6  # most sentences (or clauses) read for one company
+MODEL_SENTENCES = 3
+COMPANY_UNITS = 4  # most sentences (or clauses) read for one company
+# An article's score (the polar parts' mean polarity) makes a label from here: on the
+# development headlines, p(positive) - p(negative) >= 0.4 agrees with the likeliest class on
+# all but 0.5% of them.
+ARTICLE_POLAR_AT = 0.4
 
 __all__ = [
     "Lexicon",
@@ -410,10 +414,10 @@ def _squash(raw: float) -> float:
     return raw / math.sqrt(raw * raw + SQUASH)
 
 
-def _label(score: float) -> str:
-    if score >= POSITIVE_AT:
+def _label(score: float, positive_at: float = POSITIVE_AT, negative_at: float = NEGATIVE_AT) -> str:
+    if score >= positive_at:
         return "positive"
-    if score <= -NEGATIVE_AT:
+    if score <= -negative_at:
         return "negative"
     return "neutral"
 
@@ -526,10 +530,19 @@ def score_sentiment(
     if not units:
         return Sentiment("neutral", 0.0)
     model = _model(classifier)
-    mean = np.asarray(weights) @ model.probabilities(units, dense) / sum(weights)
-    label = model.classes[int(np.argmax(mean))]
-    score = round(float(mean[model.index("positive")] - mean[model.index("negative")]), 4)
-    # the label is the likeliest class; its sign must show in the score even when rounded
+    probabilities = model.probabilities(units, dense)
+    if len(units) == 1:  # a headline or a post, as the model learned: its likeliest class
+        label = model.classes[int(np.argmax(probabilities[0]))]
+        score = round(float(_polarity(model, probabilities)[0]), 4)
+    else:
+        # An article: most of its sentences state facts, so the mean of the parts' classes is
+        # nearly always neutral. Its tone is that of its polar parts: each part's polarity,
+        # weighted by its place and by how far it is from neutral.
+        polar = np.asarray(weights) * (1.0 - probabilities[:, model.index("neutral")])
+        polarity = _polarity(model, probabilities)
+        score = round(float(polar @ polarity / max(float(polar.sum()), 1e-9)), 4)
+        label = _label(score, ARTICLE_POLAR_AT, ARTICLE_POLAR_AT)
+    # the sign of the label must show in the score even when rounded
     if label == "positive":
         score = max(score, 0.0001)
     elif label == "negative":
