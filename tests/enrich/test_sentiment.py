@@ -161,8 +161,9 @@ def test_a_custom_lexicon_with_inflections() -> None:
 
 @pytest.mark.shared
 def test_twitter_sentiment_sample_beats_a_floor() -> None:
-    """Macro-F1 on the first 1,500 rows of the development set: a regression guard (the full
-    run and the peer comparison are in evals/classify.md)."""
+    """Macro-F1 of the lexicon alone on the first 1,500 rows of the development set: a
+    regression guard for the rules (the model was trained on these rows, so it is measured out
+    of fold by scripts/train_models.py; the full runs are in evals/classify.md)."""
     path = SHARED / "eval" / "sentiment" / "twitter-financial-news" / "sent_train.csv"
     if not path.exists():
         pytest.skip(f"../shared not found: {path} (evaluation data lives there)")
@@ -172,7 +173,8 @@ def test_twitter_sentiment_sample_beats_a_floor() -> None:
         for i, row in enumerate(csv.DictReader(rows)):
             if i >= 1500:
                 break
-            pairs[(names[row["label"].strip()], label(row["text"]))] += 1
+            predicted = score_sentiment(row["text"], use_model=False).label
+            pairs[(names[row["label"].strip()], predicted)] += 1
     f1s = []
     for cls in names.values():
         tp = pairs[(cls, cls)]
