@@ -41,15 +41,16 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import ahocorasick
-import numpy as np
 
-from marketbrief.enrich.classifier import LinearClassifier, load_classifier
 from marketbrief.enrich.sentences import find_chrome_start, is_boilerplate, split_sentences
 from marketbrief.errors import ConfigError
 from marketbrief.model import EVENT_TYPES, Event, Span
+
+if TYPE_CHECKING:  # numpy and the model load on first use, not at import
+    from marketbrief.enrich.classifier import LinearClassifier
 
 RULES_FILE = "event_rules.toml"
 MODEL_NAME = "events"
@@ -899,8 +900,12 @@ def _with_model(
             factors.append(max(MODEL_FLOOR, 1.0 - MODEL_DECAY * position))
     if not units:
         return found
-    model = classifier if classifier is not None else load_classifier(MODEL_NAME)
-    weighted = model.probabilities(units, dense) * np.asarray(factors)[:, None]
+    if classifier is None:
+        from marketbrief.enrich.classifier import load_classifier
+
+        classifier = load_classifier(MODEL_NAME)
+    model = classifier
+    weighted = (model.probabilities(units, dense).T * factors).T
     weight = rules.model_weight
     result: dict[str, tuple[float, Span]] = {}
     class_of = {t: c for c, types in rules.model_classes.items() for t in types}

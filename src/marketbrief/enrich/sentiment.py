@@ -37,15 +37,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
-from marketbrief.enrich.classifier import LinearClassifier, load_classifier
 from marketbrief.enrich.events import rule_features
 from marketbrief.enrich.sentences import find_chrome_start, is_boilerplate, split_sentences
 from marketbrief.errors import ConfigError
 from marketbrief.model import Sentiment
+
+if TYPE_CHECKING:  # numpy and the model load on first use, not at import
+    import numpy as np
+    import numpy.typing as npt
+
+    from marketbrief.enrich.classifier import LinearClassifier
 
 LEXICON_FILE = "sentiment_lexicon.tsv"
 
@@ -481,7 +484,11 @@ def model_features(text: str, *, lexicon: Lexicon | None = None) -> tuple[float,
 
 
 def _model(classifier: LinearClassifier | None) -> LinearClassifier:
-    return classifier if classifier is not None else load_classifier(MODEL_NAME)
+    if classifier is not None:
+        return classifier
+    from marketbrief.enrich.classifier import load_classifier
+
+    return load_classifier(MODEL_NAME)
 
 
 def _polarity(
@@ -532,13 +539,13 @@ def score_sentiment(
     model = _model(classifier)
     probabilities = model.probabilities(units, dense)
     if len(units) == 1:  # a headline or a post, as the model learned: its likeliest class
-        label = model.classes[int(np.argmax(probabilities[0]))]
+        label = model.classes[int(probabilities[0].argmax())]
         score = round(float(_polarity(model, probabilities)[0]), 4)
     else:
         # An article: most of its sentences state facts, so the mean of the parts' classes is
         # nearly always neutral. Its tone is that of its polar parts: each part's polarity,
         # weighted by its place and by how far it is from neutral.
-        polar = np.asarray(weights) * (1.0 - probabilities[:, model.index("neutral")])
+        polar = (1.0 - probabilities[:, model.index("neutral")]) * weights
         polarity = _polarity(model, probabilities)
         score = round(float(polar @ polarity / max(float(polar.sum()), 1e-9)), 4)
         label = _label(score, ARTICLE_POLAR_AT, ARTICLE_POLAR_AT)
@@ -607,8 +614,6 @@ def score_company_sentiment(
         [model_features(text[a:b], lexicon=lexicon) for a, b in units],
     )
     neutral = model.index("neutral")
-    if not any(cue for _, cue in scored) and bool(
-        np.all(np.argmax(probabilities, axis=1) == neutral)
-    ):
+    if not any(cue for _, cue in scored) and bool((probabilities.argmax(axis=1) == neutral).all()):
         return None
-    return round(float(np.mean(_polarity(model, probabilities))), 4)
+    return round(float(_polarity(model, probabilities).mean()), 4)
