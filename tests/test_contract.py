@@ -56,7 +56,10 @@ def sample() -> Analysis:
         ),
         sectors=(SectorLink("Aerospace & Defense", 0.8, "RTX is in Aerospace & Defense"),),
         entities=(Entity(Span(13, 16, "RTX"), "ORG"),),
-        events=(Event("contract_award", 0.7, Span(36, 56, "won a Patriot order.")),),
+        events=(
+            Event("contract_award", 0.7, Span(36, 56, "won a Patriot order.")),
+            Event("guidance_change", 0.8, Span(0, 12, "raised its outlook"), "up"),
+        ),
         sentiment=Sentiment("positive", 0.4),
         key_dates=(
             KeyDate(
@@ -78,6 +81,16 @@ def test_round_trip_and_schema() -> None:
     jsonschema.validate(obj, SCHEMA)
     back = analysis_from_json(json.loads(json.dumps(obj)))
     assert analysis_to_json(back) == obj
+
+
+def test_an_event_carries_a_direction_only_when_it_has_one() -> None:
+    first, second = analysis_to_json(sample())["events"]
+    assert "direction" not in first
+    assert second["direction"] == "up"
+    bad = analysis_to_json(sample())
+    bad["events"][1]["direction"] = "sideways"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, SCHEMA)
 
 
 def test_failure_record_is_valid_and_garbage_is_not() -> None:

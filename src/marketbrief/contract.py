@@ -51,6 +51,17 @@ def _span(span: Span) -> JSON:
     return {"span": [span.start, span.end], "text": span.text}
 
 
+def _event_json(event: Event) -> JSON:
+    obj: JSON = {
+        "type": event.type,
+        "confidence": _round(event.confidence),
+        "evidence": _span(event.evidence),
+    }
+    if event.direction is not None:  # optional: only the types with a direction carry it
+        obj["direction"] = event.direction
+    return obj
+
+
 def _round(value: float) -> float:
     return round(float(value), 4)
 
@@ -89,10 +100,7 @@ def analysis_to_json(analysis: Analysis) -> JSON:
             {"span": [e.span.start, e.span.end], "text": e.span.text, "type": e.type}
             for e in analysis.entities
         ],
-        "events": [
-            {"type": e.type, "confidence": _round(e.confidence), "evidence": _span(e.evidence)}
-            for e in analysis.events
-        ],
+        "events": [_event_json(e) for e in analysis.events],
         "sentiment": {
             "label": analysis.sentiment.label,
             "score": _round(analysis.sentiment.score),
@@ -156,7 +164,7 @@ def analysis_from_json(obj: JSON, article: Article | None = None) -> Analysis:
         ),
         entities=tuple(Entity(_read_span(e), e["type"]) for e in obj.get("entities", ())),
         events=tuple(
-            Event(e["type"], float(e["confidence"]), _read_span(e["evidence"]))
+            Event(e["type"], float(e["confidence"]), _read_span(e["evidence"]), e.get("direction"))
             for e in obj.get("events", ())
         ),
         sentiment=Sentiment(sentiment["label"], float(sentiment["score"])),

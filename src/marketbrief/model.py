@@ -174,6 +174,9 @@ class Event:
     type: str  # one of EVENT_TYPES
     confidence: float
     evidence: Span
+    # Which way it went, where the type has one: up | down | unchanged (guidance, ratings,
+    # dividends), beat | miss | in_line (results); None when the type or the text says nothing.
+    direction: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from marketbrief.enrich.companies import link_companies
 from marketbrief.enrich.entities import find_entities
-from marketbrief.enrich.events import detect_events
+from marketbrief.enrich.events import detect_events, event_direction
 from marketbrief.enrich.importance import score_importance
 from marketbrief.enrich.kb import KnowledgeBase
 from marketbrief.enrich.key_dates import fiscal_year_for, tag_key_dates
@@ -27,7 +27,9 @@ def enrich_article(article: Article, kb: KnowledgeBase) -> Analysis:
         )
         for c in companies
     )
-    events = detect_events(text, title=title)
+    events = tuple(
+        replace(e, direction=event_direction(e)) for e in detect_events(text, title=title)
+    )
     sentiment = score_sentiment(text, title=title)
     # fiscal quarters and years follow the calendar of the company the article is about
     primary = next((c.ticker for c in companies if c.role == "primary"), None)
