@@ -52,7 +52,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
@@ -574,6 +574,45 @@ def _analysis_from_row(row: RowMapping, article: Article) -> Analysis:
     return dataclasses.replace(analysis, story_id=story_id)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class AnalysisPage:
+    """One page of ``SqlStore.page_analyses``; ``next_cursor`` is None on the last page."""
+
+    analyses: list[Analysis]
+    next_cursor: str | None
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _make_cursor(sort_at: datetime | None, pk: int) -> str:
+    """An opaque keyset cursor: the last row's sort instant (or "-" when it has none) and key."""
+    when = "-" if sort_at is None else str((as_utc(sort_at) - _EPOCH) // timedelta(microseconds=1))
+    return f"{when}.{pk}"
+
+
+def _read_cursor(cursor: str) -> tuple[datetime | None, int]:
+    when, _, pk = cursor.partition(".")
+    try:
+        key = int(pk)
+        at = None if when == "-" else _EPOCH + timedelta(microseconds=int(when))
+    except (ValueError, OverflowError, OSError):
+        raise InvalidInputError("not a cursor this list gave", key=cursor[:80]) from None
+    return at, key
+
+
+def _after_cursor(sort_at: datetime | None, pk: int) -> ColumnElement[bool]:
+    """Rows after the cursor's row in ``_newest_first`` order (sort_at desc nulls last, pk
+    desc)."""
+    if sort_at is None:
+        return and_(articles.c.sort_at.is_(None), articles.c.pk < pk)
+    return or_(
+        articles.c.sort_at < sort_at,
+        and_(articles.c.sort_at == sort_at, articles.c.pk < pk),
+        articles.c.sort_at.is_(None),
+    )
+
+
 # ── the store ───────────────────────────────────────────────────────────────────────────────
 
 
@@ -969,6 +1008,114 @@ class SqlStore:
         ).limit(limit)
         with self._transaction(ticker) as conn:
             return [_article_from_row(row) for row in conn.execute(query).mappings()]
+
+    # ── reads for the web reader and the API ──
+
+    def page_analyses(
+        self,
+        *,
+        ticker: str | None = None,
+        sector: str | None = None,
+        event_type: str | None = None,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> AnalysisPage:
+        """Analyses newest first (like ``list_analyses``), optionally only those linked to a
+        ticker, a sector or an event type, one page at a time. ``cursor`` is the
+        ``next_cursor`` of the page before (opaque; ``InvalidInputError`` when malformed);
+        pages follow one another without gaps or repeats as articles arrive (keyset, not
+        offset). Articles come without raw_html."""
+        if not 1 <= limit <= 500:
+            raise InvalidInputError("limit: from 1 to 500", key=str(limit))
+        query = select(
+            *_ARTICLE_LIST_COLUMNS, analyses.c.data, analyses.c.story_id, articles.c.pk
+        ).join(analyses, analyses.c.article_id == articles.c.id)
+        if ticker is not None:
+            query = query.where(
+                articles.c.id.in_(
+                    select(article_companies.c.article_id).where(
+                        article_companies.c.ticker == ticker.strip().lstrip("$").upper()
+                    )
+                )
+            )
+        if sector is not None:
+            query = query.where(
+                articles.c.id.in_(
+                    select(article_sectors.c.article_id).where(article_sectors.c.name == sector)
+                )
+            )
+        if event_type is not None:
+            query = query.where(
+                articles.c.id.in_(
+                    select(article_events.c.article_id).where(article_events.c.type == event_type)
+                )
+            )
+        if cursor is not None:
+            query = query.where(_after_cursor(*_read_cursor(cursor)))
+        query = self._newest_first(query, None).limit(limit + 1)
+        with self._transaction(None) as conn:
+            rows = list(conn.execute(query).mappings())
+        found = [_analysis_from_row(row, _article_from_row(row)) for row in rows[:limit]]
+        more = len(rows) > limit
+        last = rows[limit - 1] if more else None
+        return AnalysisPage(
+            analyses=found,
+            next_cursor=None if last is None else _make_cursor(last["sort_at"], last["pk"]),
+        )
+
+    def get_analyses(self, article_ids: Sequence[str]) -> dict[ArticleId, Analysis]:
+        """The stored analyses of these articles (those that have one), by article id.
+        Articles come without raw_html."""
+        found: dict[ArticleId, Analysis] = {}
+        with self._transaction(None) as conn:
+            for chunk in _chunks(list(dict.fromkeys(article_ids))):
+                query = (
+                    select(*_ARTICLE_LIST_COLUMNS, analyses.c.data, analyses.c.story_id)
+                    .join(analyses, analyses.c.article_id == articles.c.id)
+                    .where(articles.c.id.in_(chunk))
+                )
+                for row in conn.execute(query).mappings():
+                    analysis = _analysis_from_row(row, _article_from_row(row))
+                    found[analysis.article.id] = analysis
+        return found
+
+    def page_stories(
+        self, *, ticker: str | None = None, offset: int = 0, limit: int = 20
+    ) -> list[Story]:
+        """Stories most recently seen first (like ``list_stories``), optionally only those with
+        an article linked to ``ticker``; ``offset`` stories skipped."""
+        if not 1 <= limit <= 500:
+            raise InvalidInputError("limit: from 1 to 500", key=str(limit))
+        if offset < 0:
+            raise InvalidInputError("offset: 0 or more", key=str(offset))
+        chosen = select(story_table.c.id)
+        if ticker is not None:
+            chosen = chosen.where(
+                story_table.c.id.in_(
+                    select(story_articles.c.story_id)
+                    .join(
+                        article_companies,
+                        article_companies.c.article_id == story_articles.c.article_id,
+                    )
+                    .where(article_companies.c.ticker == ticker.strip().lstrip("$").upper())
+                )
+            )
+        chosen = (
+            chosen.order_by(story_table.c.last_seen_at.desc(), story_table.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        with self._transaction(ticker) as conn:
+            ids = list(conn.execute(chosen).scalars())
+            if not ids:
+                return []
+            return self._stories(conn, [story_table.c.id.in_(ids)])
+
+    def list_sectors(self) -> list[str]:
+        """The sector names the stored analyses name, in alphabetical order."""
+        query = select(article_sectors.c.name).distinct().order_by(article_sectors.c.name)
+        with self._transaction(None) as conn:
+            return [str(name) for name in conn.execute(query).scalars()]
 
     # ── stories ──
 
