@@ -293,6 +293,47 @@ notices = Table(
 )
 
 
+# Readers' comments on articles, threaded by ``parent_id``. A comment is never deleted by its
+# author, only marked (``status`` deleted), so that replies keep their place; an article's removal
+# takes its comments. The author is a reader (``reader_id``, null once the reader is gone) or an
+# anonymous ``author_name``; ``ip_hash`` is a keyed hash of the client address (never the
+# address itself), for rate limits and bans.
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Text, ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("parent_id", Integer, ForeignKey("comments.id", ondelete="CASCADE")),
+    Column("reader_id", Integer, ForeignKey("readers.id", ondelete="SET NULL")),
+    Column("author_name", Text, nullable=False),
+    Column("body_markdown", Text, nullable=False),
+    Column("body_html", Text, nullable=False),  # sanitised
+    Column("status", Text, nullable=False),  # visible | held | hidden | deleted
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("edited_at", UTCDateTime),
+    Column("ip_hash", Text),
+    Index(None, "article_id", "created_at"),
+    Index(None, "status", "created_at"),
+    Index(None, "reader_id", "created_at"),
+    Index(None, "ip_hash", "created_at"),
+    sqlite_autoincrement=True,  # ids are in links and must not be reused
+)
+
+# Who may not comment, until when (null: for good): a reader, or a client address (its hash).
+bans = Table(
+    "bans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("reader_id", Integer, ForeignKey("readers.id", ondelete="CASCADE")),
+    Column("ip_hash", Text),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("until", UTCDateTime),
+    Index(None, "reader_id"),
+    Index(None, "ip_hash"),
+)
+
+
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """Alembic filter: skip reflecting the FTS5 table and its shadow tables."""
     return not (type_ == "table" and name is not None and name.startswith(FTS_TABLE))

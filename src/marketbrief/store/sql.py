@@ -86,6 +86,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import StaticPool
 
+from marketbrief.comments import Ban, BanId, Comment, CommentId, CommentStatus
 from marketbrief.contract import analysis_from_json, analysis_to_json
 from marketbrief.errors import (
     ConfigError,
@@ -124,6 +125,8 @@ from marketbrief.store.schema import (
     article_sectors,
     articles,
     as_utc,
+    bans,
+    comments,
     deliveries,
     key_dates,
     notices,
@@ -1582,6 +1585,335 @@ class SqlStore:
             conn.execute(delete(suppressions).where(suppressions.c.email == address))
             conn.execute(delete(notices).where(notices.c.email == address))
             return _reader_from_row(row) if row is not None else None
+
+    # ── comments ──
+
+    @staticmethod
+    def _comment_of(row: RowMapping, replies: tuple[Comment, ...] = ()) -> Comment:
+        return Comment(
+            id=CommentId(row["id"]),
+            article_id=row["article_id"],
+            parent_id=None if row["parent_id"] is None else CommentId(row["parent_id"]),
+            reader_id=row["reader_id"],
+            author_name=row["author_name"],
+            body_markdown=row["body_markdown"],
+            body_html=row["body_html"],
+            status=CommentStatus(row["status"]),
+            created_at=row["created_at"],
+            edited_at=row["edited_at"],
+            ip_hash=row["ip_hash"],
+            replies=replies,
+        )
+
+    def _comment_row(self, conn: Connection, comment_id: int) -> RowMapping:
+        row = conn.execute(select(comments).where(comments.c.id == comment_id)).mappings().first()
+        if row is None:
+            raise NotFoundError("no such comment", key=str(comment_id))
+        return row
+
+    def add_comment(
+        self,
+        article_id: str,
+        *,
+        author_name: str,
+        body_markdown: str,
+        body_html: str,
+        status: CommentStatus,
+        now: datetime,
+        reader_id: int | None = None,
+        parent_id: int | None = None,
+        ip_hash: str | None = None,
+    ) -> Comment:
+        """Store a new comment on ``article_id`` (an answer to ``parent_id``, a comment on the
+        same article, when given). ``body_html`` must already be sanitised."""
+        with self._transaction(article_id, write=True) as conn:
+            if (
+                conn.execute(select(articles.c.id).where(articles.c.id == article_id)).first()
+                is None
+            ):
+                raise NotFoundError("no such article", key=article_id)
+            if parent_id is not None:
+                parent = self._comment_row(conn, parent_id)
+                if parent["article_id"] != article_id:
+                    raise InvalidInputError(
+                        "the comment answered is on another article", key=str(parent_id)
+                    )
+            values = {
+                "article_id": article_id,
+                "parent_id": parent_id,
+                "reader_id": reader_id,
+                "author_name": author_name,
+                "body_markdown": body_markdown,
+                "body_html": body_html,
+                "status": status.value,
+                "created_at": as_utc(now),
+                "ip_hash": ip_hash,
+            }
+            try:
+                new_id = conn.execute(
+                    insert(comments).values(values).returning(comments.c.id)
+                ).scalar_one()
+            except IntegrityError as exc:
+                if _is_foreign_key_violation(exc):
+                    raise NotFoundError("no such reader", key=str(reader_id)) from exc
+                raise
+            return self._comment_of(self._comment_row(conn, new_id))
+
+    def get_comment(self, comment_id: int) -> Comment:
+        """One comment, whatever its status (without its replies)."""
+        with self._transaction(str(comment_id)) as conn:
+            return self._comment_of(self._comment_row(conn, comment_id))
+
+    def list_comments(self, article_id: str, *, include_held: bool = False) -> list[Comment]:
+        """The comment threads of an article: its first-level comments oldest first, each with
+        its ``replies`` (oldest first, to any depth).
+
+        Visible comments are shown, and held ones with ``include_held``; a hidden or deleted
+        comment stays in the thread only when answers below it are shown, and then without its
+        author, body or address hash.
+        """
+        shown = {CommentStatus.VISIBLE} | ({CommentStatus.HELD} if include_held else set())
+        query = select(comments).where(comments.c.article_id == article_id)
+        with self._transaction(article_id) as conn:
+            rows = list(conn.execute(query.order_by(comments.c.id)).mappings())
+        # Answers have larger ids than what they answer, so walking from the newest builds every
+        # comment's replies before the comment itself (no recursion, so no depth limit).
+        answers: dict[int | None, list[Comment]] = {}
+        for row in reversed(rows):
+            replies = tuple(reversed(answers.pop(row["id"], [])))
+            comment = self._comment_of(row, replies)
+            if comment.status not in shown:
+                if not replies:
+                    continue
+                comment = dataclasses.replace(
+                    comment, author_name="", body_markdown="", body_html="", ip_hash=None
+                )
+            answers.setdefault(row["parent_id"], []).append(comment)
+        return list(reversed(answers.get(None, [])))
+
+    def count_comments(self, article_id: str) -> int:
+        """How many visible comments an article has."""
+        query = (
+            select(func.count())
+            .select_from(comments)
+            .where(
+                comments.c.article_id == article_id,
+                comments.c.status == CommentStatus.VISIBLE.value,
+            )
+        )
+        with self._transaction(article_id) as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def list_comments_by_status(self, status: CommentStatus, *, limit: int = 100) -> list[Comment]:
+        """Comments of one status on any article, oldest first (the moderation queue)."""
+        query = (
+            select(comments)
+            .where(comments.c.status == status.value)
+            .order_by(comments.c.id)
+            .limit(limit)
+        )
+        with self._transaction(status.value) as conn:
+            return [self._comment_of(row) for row in conn.execute(query).mappings()]
+
+    def _change_own_comment(
+        self,
+        comment_id: int,
+        *,
+        reader_id: int,
+        now: datetime,
+        window: timedelta,
+        values: dict[str, Any],
+    ) -> Comment:
+        """Update a visible or held comment of ``reader_id`` made less than ``window`` before
+        ``now``; checked and changed in one statement, so no race passes the window."""
+        editable = (CommentStatus.VISIBLE.value, CommentStatus.HELD.value)
+        with self._transaction(str(comment_id), write=True) as conn:
+            row = self._comment_row(conn, comment_id)
+            if row["reader_id"] is None or row["reader_id"] != reader_id:
+                # the same answer as for no comment at all: nothing to learn about others'
+                raise NotFoundError("no such comment of yours", key=str(comment_id))
+            changed = conn.execute(
+                update(comments)
+                .where(
+                    comments.c.id == comment_id,
+                    comments.c.reader_id == reader_id,
+                    comments.c.status.in_(editable),
+                    comments.c.created_at > as_utc(now) - window,
+                )
+                .values(values)
+            ).rowcount
+            if not changed:
+                if row["status"] not in editable:
+                    raise InvalidInputError("this comment was taken down", key=str(comment_id))
+                raise InvalidInputError(
+                    "the time to change this comment has passed", key=str(comment_id)
+                )
+            return self._comment_of(self._comment_row(conn, comment_id))
+
+    def edit_comment(
+        self,
+        comment_id: int,
+        *,
+        reader_id: int,
+        body_markdown: str,
+        body_html: str,
+        now: datetime,
+        window: timedelta,
+    ) -> Comment:
+        """Change the text of a comment by its author within ``window`` of posting it."""
+        values = {"body_markdown": body_markdown, "body_html": body_html, "edited_at": as_utc(now)}
+        return self._change_own_comment(
+            comment_id, reader_id=reader_id, now=now, window=window, values=values
+        )
+
+    def delete_comment(
+        self, comment_id: int, *, reader_id: int, now: datetime, window: timedelta
+    ) -> Comment:
+        """Take down a comment by its author within ``window`` of posting it: its text is
+        erased, the row stays (status deleted) so that answers keep their place."""
+        values = {
+            "status": CommentStatus.DELETED.value,
+            "body_markdown": "",
+            "body_html": "",
+            "edited_at": as_utc(now),
+        }
+        return self._change_own_comment(
+            comment_id, reader_id=reader_id, now=now, window=window, values=values
+        )
+
+    _MODERATION: Final = {
+        "approve": ((CommentStatus.HELD,), CommentStatus.VISIBLE),
+        "hide": ((CommentStatus.VISIBLE, CommentStatus.HELD), CommentStatus.HIDDEN),
+        "restore": ((CommentStatus.HIDDEN,), CommentStatus.VISIBLE),
+    }
+
+    def moderate_comment(self, comment_id: int, action: str) -> Comment:
+        """An operator's decision: "approve" a held comment, "hide" a visible or held one,
+        "restore" a hidden one. Any other move is an ``InvalidInputError``."""
+        if action not in self._MODERATION:
+            raise InvalidInputError("not a moderation action", key=action)
+        sources, target = self._MODERATION[action]
+        with self._transaction(str(comment_id), write=True) as conn:
+            row = self._comment_row(conn, comment_id)
+            changed = conn.execute(
+                update(comments)
+                .where(
+                    comments.c.id == comment_id,
+                    comments.c.status.in_([s.value for s in sources]),
+                )
+                .values(status=target.value)
+            ).rowcount
+            if not changed:
+                raise InvalidInputError(
+                    f"a {row['status']} comment cannot be {action}d", key=str(comment_id)
+                )
+            return self._comment_of(self._comment_row(conn, comment_id))
+
+    def has_shown_comment(self, *, reader_id: int | None, ip_hash: str | None) -> bool:
+        """Whether the author (a reader; else an anonymous client's address hash) has a
+        visible comment: a known author, whose comments need not be held."""
+        if reader_id is not None:
+            who = comments.c.reader_id == reader_id
+        elif ip_hash is not None:
+            who = and_(comments.c.reader_id.is_(None), comments.c.ip_hash == ip_hash)
+        else:
+            return False
+        query = select(comments.c.id).where(who, comments.c.status == "visible").limit(1)
+        with self._transaction(None) as conn:
+            return conn.execute(query).first() is not None
+
+    def recent_comment_times(
+        self, *, reader_id: int | None = None, ip_hash: str | None = None, since: datetime
+    ) -> list[datetime]:
+        """When the reader (or else the address hash) posted since ``since``, oldest first: what
+        rate limits count."""
+        if reader_id is not None:
+            who = comments.c.reader_id == reader_id
+        elif ip_hash is not None:
+            who = comments.c.ip_hash == ip_hash
+        else:
+            raise InvalidInputError("name a reader or an address hash", key="recent_comment_times")
+        query = (
+            select(comments.c.created_at)
+            .where(who, comments.c.created_at > as_utc(since))
+            .order_by(comments.c.created_at)
+        )
+        with self._transaction(None) as conn:
+            return list(conn.execute(query).scalars())
+
+    # ── bans ──
+
+    @staticmethod
+    def _ban_of(row: RowMapping) -> Ban:
+        return Ban(
+            id=BanId(row["id"]),
+            reader_id=row["reader_id"],
+            ip_hash=row["ip_hash"],
+            reason=row["reason"],
+            created_at=row["created_at"],
+            until=row["until"],
+        )
+
+    def ban(
+        self,
+        *,
+        reason: str,
+        now: datetime,
+        reader_id: int | None = None,
+        ip_hash: str | None = None,
+        until: datetime | None = None,
+    ) -> Ban:
+        """Stop a reader, or a client address hash, from commenting until ``until`` (None: for
+        good)."""
+        if reader_id is None and ip_hash is None:
+            raise InvalidInputError("name a reader or an address hash to ban", key="ban")
+        values = {
+            "reader_id": reader_id,
+            "ip_hash": ip_hash,
+            "reason": reason,
+            "created_at": as_utc(now),
+            "until": None if until is None else as_utc(until),
+        }
+        with self._transaction(str(reader_id or ip_hash), write=True) as conn:
+            try:
+                new_id = conn.execute(insert(bans).values(values).returning(bans.c.id)).scalar_one()
+            except IntegrityError as exc:
+                if _is_foreign_key_violation(exc):
+                    raise NotFoundError("no such reader", key=str(reader_id)) from exc
+                raise
+            row = conn.execute(select(bans).where(bans.c.id == new_id)).mappings().one()
+            return self._ban_of(row)
+
+    def unban(self, ban_id: int) -> Ban:
+        """Lift a ban."""
+        with self._transaction(str(ban_id), write=True) as conn:
+            row = conn.execute(select(bans).where(bans.c.id == ban_id)).mappings().first()
+            if row is None:
+                raise NotFoundError("no such ban", key=str(ban_id))
+            conn.execute(delete(bans).where(bans.c.id == ban_id))
+            return self._ban_of(row)
+
+    def _active_bans(self, now: datetime) -> ColumnElement[bool]:
+        return or_(bans.c.until.is_(None), bans.c.until > as_utc(now))
+
+    def list_bans(self, *, now: datetime) -> list[Ban]:
+        """The bans in force at ``now``, newest first."""
+        query = select(bans).where(self._active_bans(now)).order_by(bans.c.id.desc())
+        with self._transaction(None) as conn:
+            return [self._ban_of(row) for row in conn.execute(query).mappings()]
+
+    def is_banned(self, *, reader_id: int | None, ip_hash: str | None, now: datetime) -> bool:
+        """Whether a ban in force at ``now`` names the reader or the address hash."""
+        who = [
+            bans.c.reader_id == reader_id if reader_id is not None else None,
+            bans.c.ip_hash == ip_hash if ip_hash is not None else None,
+        ]
+        named = [condition for condition in who if condition is not None]
+        if not named:
+            return False
+        query = select(bans.c.id).where(or_(*named), self._active_bans(now)).limit(1)
+        with self._transaction(None) as conn:
+            return conn.execute(query).first() is not None
 
     # ── the run lock ──
 
