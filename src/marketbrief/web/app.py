@@ -69,9 +69,11 @@ def create_app(
     _install_error_pages(app)
     _install_pages(app)
     # Imported here: route modules import this one for what pages share.
+    from marketbrief.web.reader import install_reader
     from marketbrief.web.subscriptions import install_subscriptions
 
     install_subscriptions(app)
+    install_reader(app)
     return app
 
 
