@@ -150,6 +150,7 @@ def test_ticker_page(client: TestClient, news: MarketBrief) -> None:
     page = check_page(response.text)
     text = page.all_text()
     assert "RTX" in text and "Sentiment over time" in text
+    assert "Also known through" in text and "Patriot" in text
     assert "/stories/s1" in page.links()
     assert "/calendar/tickers/RTX.ics" in page.links()
     circles = [a for t, a in page.tags if t == "circle"]

@@ -498,10 +498,13 @@ def test_no_get_route_changes_state(
         "/confirm": f"/confirm?token={tokens.make('confirm', pending.id)}",
         "/unsubscribe": f"/unsubscribe?token={tokens.make('unsubscribe', reader.id)}",
         "/signin/{token}": f"/signin/{tokens.make('signin', reader.id)}",
-        # the web reader's pages (reader.py): nothing stored, so these read and answer 404
+        # the web reader's pages and API: nothing stored, so most answer 404
         "/articles/{article_id}": "/articles/a1",
         "/stories/{story_id}": "/stories/s1",
         "/tickers/{ticker}": "/tickers/RTX",
+        "/api/v1/articles/{article_id}": "/api/v1/articles/a1",
+        "/api/v1/stories/{story_id}": "/api/v1/stories/s1",
+        "/api/v1/companies/{ticker}": "/api/v1/companies/RTX",
     }
     gets = [r.path_format for r in api_routes(app.routes) if "GET" in r.methods]
     missing = [p for p in gets if "{" in p and p not in urls]

@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -69,11 +71,13 @@ def create_app(
     _install_error_pages(app)
     _install_pages(app)
     # Imported here: route modules import this one for what pages share.
+    from marketbrief.web.api import install_api
     from marketbrief.web.reader import install_reader
     from marketbrief.web.subscriptions import install_subscriptions
 
     install_subscriptions(app)
     install_reader(app)
+    install_api(app)
     return app
 
 
@@ -207,6 +211,16 @@ def _install_error_pages(app: FastAPI) -> None:
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        if not _wants_json(request):
+            return await request_validation_exception_handler(request, error)
+        problems = []
+        for item in error.errors()[:5]:
+            where = ".".join(str(part) for part in item.get("loc", ()) if part != "query")
+            problems.append(f"{where}: {item.get('msg', 'invalid')}" if where else item["msg"])
+        return error_json(422, "invalid", "; ".join(problems) or "invalid request")
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, error: NotFoundError) -> Response:

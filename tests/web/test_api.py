@@ -1,0 +1,169 @@
+"""The JSON API as a client uses it: pages, filters, the contract's shapes, the OpenAPI schema,
+and one error shape over every route."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from news_support import HOSTILE, seed_news
+
+from marketbrief.core import MarketBrief
+from marketbrief.web.api_models import ArticleDetail, ArticleList, ErrorResponse, StoryDetail
+
+
+@pytest.fixture
+def news(brief: MarketBrief) -> MarketBrief:
+    seed_news(brief)
+    return brief
+
+
+def routes(entries: Iterable[Any]) -> Iterator[APIRoute]:
+    """Every route, those of included routers too (FastAPI 0.165 nests them)."""
+    for route in entries:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from routes(inner.routes)
+
+
+def api_paths(app: FastAPI) -> list[str]:
+    return sorted({r.path_format for r in routes(app.routes) if r.path_format.startswith("/api/")})
+
+
+def assert_error(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    ErrorResponse.model_validate(body)  # exactly the shape, nothing more
+    assert body["error"]["status"] == status
+    assert body["error"]["message"]
+    return dict(body["error"])
+
+
+def test_articles_page_through_with_cursors(client: TestClient, news: MarketBrief) -> None:
+    ids: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": 7} | ({"cursor": cursor} if cursor else {})
+        body = client.get("/api/v1/articles", params=params).json()
+        page = ArticleList.model_validate(body)
+        assert len(page.items) <= 7
+        ids += [a.id for a in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert ids == [f"n{i}" for i in range(31)] + ["evil"]
+
+
+def test_articles_filters(client: TestClient, news: MarketBrief) -> None:
+    body = client.get("/api/v1/articles?ticker=LMT&event_type=mna&limit=100").json()
+    assert [a["id"] for a in body["items"]] == [f"n{i}" for i in range(31) if i % 3 == 2]
+    assert all(a["tickers"] == ["LMT"] and a["sectors"] == ["Energy"] for a in body["items"])
+    assert client.get("/api/v1/articles?sector=Nope").json() == {"items": [], "next_cursor": None}
+
+
+def test_article_detail(client: TestClient, news: MarketBrief) -> None:
+    body = client.get("/api/v1/articles/n1").json()
+    article = ArticleDetail.model_validate(body)
+    assert article.story_id == "s1"
+    assert article.page_url.endswith("/articles/n1")
+    assert article.companies[0].why == "named in the text"
+    assert article.event_links[0].direction == "up"
+    assert article.key_dates[0].first_day is not None
+    assert "raw_html" not in body and "pk" not in body
+
+
+def test_stories(client: TestClient, news: MarketBrief) -> None:
+    first = client.get("/api/v1/stories?limit=1").json()
+    assert [s["id"] for s in first["items"]] == ["s1"]
+    second = client.get("/api/v1/stories", params={"limit": 1, "cursor": first["next_cursor"]})
+    assert [s["id"] for s in second.json()["items"]] == ["evil-story"]
+    assert second.json()["next_cursor"] is None
+    story = StoryDetail.model_validate(client.get("/api/v1/stories/s1").json())
+    assert [m.article_id for m in story.members] == ["n2", "n1", "n0"]
+    assert story.members[1].added == ["12%"] and story.independent_sources == 3
+    assert [s["id"] for s in client.get("/api/v1/stories?ticker=LMT").json()["items"]] == ["s1"]
+
+
+def test_company(client: TestClient, news: MarketBrief) -> None:
+    body = client.get("/api/v1/companies/rtx").json()
+    assert body["ticker"] == "RTX" and body["name"]
+    assert "Patriot" in body["aliases"]
+    assert body["latest_articles"][0]["id"] == "n0"
+
+
+def test_key_dates(client: TestClient, news: MarketBrief) -> None:
+    body = client.get("/api/v1/key-dates?from=2026-03-02&days=60").json()
+    assert body["first_day"] == "2026-03-02" and body["last_day"] == "2026-05-01"
+    kinds = {d["kind"] for d in body["items"]}
+    assert {"fomc_meeting", "market_holiday"} <= kinds  # FOMC mid-March, Good Friday in April
+    assert all("2026-03-02" <= d["day"] <= "2026-05-01" for d in body["items"])
+
+
+def test_hostile_text_is_only_data(client: TestClient, news: MarketBrief) -> None:
+    response = client.get("/api/v1/articles/evil")
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    body = response.json()
+    assert body["title"] == HOSTILE  # kept exactly, as data
+    assert json.loads(response.text)["companies"][0]["why"] == HOSTILE
+
+
+def test_openapi_describes_the_api_only(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    assert schema["openapi"].startswith("3.")
+    assert set(schema["paths"]) == {
+        "/api/v1/articles",
+        "/api/v1/articles/{article_id}",
+        "/api/v1/stories",
+        "/api/v1/stories/{story_id}",
+        "/api/v1/companies/{ticker}",
+        "/api/v1/key-dates",
+    }
+    assert "ErrorResponse" in schema["components"]["schemas"]
+    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+
+
+# ── one error shape over every route ──
+
+BAD_PARAMS = {"limit": "abc", "days": "-1", "from": "not-a-date"}
+
+
+def test_every_api_route_has_the_one_error_shape(client: TestClient, news: MarketBrief) -> None:
+    app: FastAPI = client.app  # type: ignore[assignment]
+    paths = api_paths(app)
+    assert len(paths) >= 6
+    invalid = 0
+    for path in paths:
+        route = next(r for r in routes(app.routes) if r.path_format == path)
+        concrete = path.replace("{article_id}", "nope").replace("{story_id}", "nope")
+        concrete = concrete.replace("{ticker}", "NOPEX")
+        if "{" in path:
+            assert_error(client.get(concrete), 404)
+        names = {p.alias for p in route.dependant.query_params}
+        for name, bad in BAD_PARAMS.items():
+            if name in names:
+                error = assert_error(client.get(path, params={name: bad}), 422)
+                assert error["code"] == "invalid" and name in error["message"]
+                invalid += 1
+        for method in ("post", "put", "delete"):
+            assert_error(client.request(method, concrete), 405)
+    assert invalid >= 4  # limit on three lists, days and from on key dates
+    assert_error(client.get("/api/v1/nothing-here"), 404)
+    assert_error(client.get("/api/v1/articles?cursor=x.y"), 400)
+    assert_error(client.get("/api/v1/stories?cursor=-1"), 400)
+    assert_error(client.get("/api/v1/key-dates?from=1850-01-01"), 400)
+    assert_error(client.get("/api/v1/articles?limit=101"), 422)
+
+
+def test_html_pages_keep_html_errors(client: TestClient) -> None:
+    response = client.get("/articles?cursor=x.y")
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
