@@ -505,6 +505,11 @@ def test_no_get_route_changes_state(
         "/api/v1/articles/{article_id}": "/api/v1/articles/a1",
         "/api/v1/stories/{story_id}": "/api/v1/stories/s1",
         "/api/v1/companies/{ticker}": "/api/v1/companies/RTX",
+        "/feeds/tickers/{ticker}.xml": "/feeds/tickers/RTX.xml",
+        "/feeds/sectors/{sector}.xml": "/feeds/sectors/Energy.xml",
+        "/feeds/readers/{token}.xml": f"/feeds/readers/{tokens.make('feed', reader.id)}.xml",
+        "/calendar/tickers/{ticker}.ics": "/calendar/tickers/RTX.ics",
+        "/calendar/readers/{token}.ics": f"/calendar/readers/{tokens.make('feed', reader.id)}.ics",
     }
     gets = [r.path_format for r in api_routes(app.routes) if "GET" in r.methods]
     missing = [p for p in gets if "{" in p and p not in urls]
