@@ -7,11 +7,12 @@ The TOML file is the one named by ``MARKETBRIEF_CONFIG`` (or ``--config``), else
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -144,6 +145,41 @@ class Settings(BaseSettings):
         ge=1,
         description="Confirmation or sign-in emails to one address per hour at most.",
     )
+
+    comments_anonymous: bool = Field(
+        default=False,
+        description="Let visitors who are not signed in comment under a name they give (their "
+        "comments are held for moderation until one is approved). Off: only signed-in readers "
+        "comment.",
+    )
+    comments_edit_window: float = Field(
+        default=900.0,
+        gt=0,
+        description="Seconds after posting during which a reader may edit or delete a comment.",
+    )
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description="Addresses or CIDR networks of reverse proxies whose X-Forwarded-For is "
+        'believed (e.g. ["127.0.0.1/32"]); the client is the rightmost address in it that is '
+        "not a trusted proxy. Empty: X-Forwarded-For is ignored and the peer address is the "
+        "client.",
+    )
+    operator_emails: list[str] = Field(
+        default=[],
+        description="Email addresses of the operators: readers signed in with one of them may "
+        "moderate comments (approve, hide, restore, ban).",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        # an address or a network (host bits set are a mistake worth telling)
+        return [str(ipaddress.ip_network(item.strip(), strict=True)) for item in value]
+
+    @field_validator("operator_emails")
+    @classmethod
+    def _lower_case(cls, value: list[str]) -> list[str]:
+        return [item.strip().lower() for item in value if item.strip()]
 
     @classmethod
     def settings_customise_sources(

@@ -500,6 +500,9 @@ def test_no_get_route_changes_state(
         "/signin/{token}": f"/signin/{tokens.make('signin', reader.id)}",
         # the web reader's pages and API: nothing stored, so most answer 404
         "/articles/{article_id}": "/articles/a1",
+        "/articles/{article_id}/comments": "/articles/a1/comments",
+        "/comments/{comment_id}/held": "/comments/1/held",
+        "/comments/{comment_id}/edit": "/comments/1/edit",
         "/stories/{story_id}": "/stories/s1",
         "/tickers/{ticker}": "/tickers/RTX",
         "/api/v1/articles/{article_id}": "/api/v1/articles/a1",

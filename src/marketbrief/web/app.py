@@ -72,11 +72,13 @@ def create_app(
     _install_pages(app)
     # Imported here: route modules import this one for what pages share.
     from marketbrief.web.api import install_api
+    from marketbrief.web.comments import install_comments
     from marketbrief.web.feeds import install_feeds
     from marketbrief.web.reader import install_reader
     from marketbrief.web.subscriptions import install_subscriptions
 
     install_subscriptions(app)
+    install_comments(app)
     install_reader(app)
     install_api(app)
     install_feeds(app)
