@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from marketbrief.comments import Comment, CommentStatus
 from marketbrief.errors import InvalidInputError, NotFoundError
-from marketbrief.model import Article, Watchlist
+from marketbrief.model import Article, Comment, CommentStatus, Watchlist
 from marketbrief.store import SqlStore
 
 NOW = datetime(2025, 6, 25, 12, 0, tzinfo=UTC)

@@ -16,9 +16,8 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marketbrief.comments import CommentStatus
 from marketbrief.core import MarketBrief
-from marketbrief.model import Article, ArticleId, Reader, Watchlist
+from marketbrief.model import Article, ArticleId, CommentStatus, Reader, Watchlist
 from marketbrief.web import create_app
 from marketbrief.web.comments import (
     ALLOWED_TAGS,

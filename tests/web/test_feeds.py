@@ -3,9 +3,10 @@ signed URL), ICS per ticker and reader; hostile titles stay text, any text makes
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -17,8 +18,9 @@ from news_support import HOSTILE, NOW, make_analysis, seed_news
 
 from marketbrief.core import MarketBrief
 from marketbrief.model import ReaderStatus, Watchlist
+from marketbrief.web import create_app
 from marketbrief.web.feeds import build_rss
-from marketbrief.web.security import Tokens
+from marketbrief.web.security import SESSION_COOKIE, Tokens
 
 
 @pytest.fixture
@@ -106,3 +108,18 @@ def test_any_text_makes_a_well_formed_feed(title: str, summary: str) -> None:
     )
     (item,) = items(body)
     assert item.findtext("link") == "https://s/articles/x"
+
+
+def test_the_manage_page_gives_a_reader_their_working_feed_links(brief: MarketBrief) -> None:
+    reader = brief.store.add_reader(
+        "ada@example.com", "Ada", Watchlist(tickers=("RTX",)), now=datetime.now(UTC)
+    )
+    app = create_app(brief.settings, brief=brief)
+    with TestClient(app) as browser:
+        browser.cookies.set(SESSION_COOKIE, app.state.tokens.make("session", reader.id))
+        page = browser.get("/manage").text
+        links = re.findall(r'href="(/(?:feeds|calendar)/readers/[^"]+)"', page)
+        assert len(links) == 2
+        rss, ics = (browser.get(link.replace("&amp;", "&")) for link in links)
+        assert rss.status_code == 200 and "<rss" in rss.text
+        assert ics.status_code == 200 and "BEGIN:VCALENDAR" in ics.text

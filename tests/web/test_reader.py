@@ -4,6 +4,8 @@ article, a story, a ticker with its chart, search, source health; hostile news s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +16,9 @@ from hypothesis import strategies as st
 from news_support import LIVE, NOW, XSS, make_analysis, seed_news
 
 from marketbrief.core import MarketBrief
+from marketbrief.model import Watchlist
+from marketbrief.web import create_app
+from marketbrief.web.security import SESSION_COOKIE
 
 
 class Page(HTMLParser):
@@ -172,17 +177,31 @@ def test_search_with_filters(client: TestClient, news: MarketBrief) -> None:
     check_page(client.get("/search?q=%22%29%28*%3Cscript%3E").text)
 
 
-def test_sources_show_health(client: TestClient, news: MarketBrief) -> None:
-    page = check_page(client.get("/sources").text)
+@pytest.fixture
+def operator(news: MarketBrief) -> Iterator[TestClient]:
+    """A browser signed in as an operator (``operator_emails``)."""
+    settings = news.settings.model_copy(update={"operator_emails": ["op@example.com"]})
+    reader = news.store.add_reader("op@example.com", "Op", Watchlist(), now=datetime.now(UTC))
+    app = create_app(settings, brief=news)
+    with TestClient(app) as browser:
+        browser.cookies.set(SESSION_COOKIE, app.state.tokens.make("session", reader.id))
+        yield browser
+
+
+def test_sources_show_health_to_operators_only(
+    client: TestClient, operator: TestClient, news: MarketBrief
+) -> None:
+    page = check_page(operator.get("/sources").text)
     text = page.all_text()
     assert "failing" in text and "https://feeds.example.com/rss" in text
+    assert client.get("/sources").status_code == 404
 
 
 @pytest.mark.parametrize(
     "url", ["/articles", "/articles/evil", "/stories/evil-story", "/search?q=alert", "/sources"]
 )
-def test_hostile_news_renders_inert(client: TestClient, news: MarketBrief, url: str) -> None:
-    response = client.get(url)
+def test_hostile_news_renders_inert(operator: TestClient, news: MarketBrief, url: str) -> None:
+    response = operator.get(url)
     assert response.status_code == 200
     page = check_page(response.text)
     assert "javascript:" not in " ".join(page.links())

@@ -86,7 +86,6 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import StaticPool
 
-from marketbrief.comments import Ban, BanId, Comment, CommentId, CommentStatus
 from marketbrief.contract import analysis_from_json, analysis_to_json
 from marketbrief.errors import (
     ConfigError,
@@ -102,6 +101,11 @@ from marketbrief.model import (
     Analysis,
     Article,
     ArticleId,
+    Ban,
+    BanId,
+    Comment,
+    CommentId,
+    CommentStatus,
     Delivery,
     DeliveryStatus,
     Reader,

@@ -40,9 +40,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from marketbrief.comments import Comment, CommentStatus
 from marketbrief.errors import InvalidInputError, NotFoundError
-from marketbrief.model import Reader
+from marketbrief.model import Comment, CommentStatus, Reader
 from marketbrief.settings import Settings
 from marketbrief.web.app import brief_of, render, require_csrf, signed_in_reader
 from marketbrief.web.security import load_secret_key
@@ -96,6 +95,8 @@ def clean_html(html: str) -> str:
 def render_markdown(text: str) -> tuple[str, int]:
     """The safe HTML of a comment's Markdown, and how many links it has (links made by the
     Markdown, or bare addresses in the text, whichever is more)."""
+    # A lone surrogate is no character (the HTML sanitiser cannot even encode it): U+FFFD.
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     html = clean_html(_MARKDOWN.render(text)).strip()
     links = max(len(_LINK_TAG.findall(html)), len(_BARE_LINK.findall(text)))
     return html, links
@@ -203,7 +204,7 @@ def is_operator(request: Request, reader: Reader | None = None) -> bool:
     return reader is not None and reader.email.lower() in _settings(request).operator_emails
 
 
-def _operator(request: Request) -> Reader:
+def require_operator(request: Request) -> Reader:
     reader = _reader(request)
     if reader is None or not is_operator(request, reader):
         # the same answer as for a page that is not there: nothing to learn by probing
@@ -446,7 +447,7 @@ def delete(request: Request, comment_id: int) -> Response:
 
 @router.get("/moderation", response_class=HTMLResponse)
 def moderation_page(request: Request) -> Response:
-    _operator(request)
+    require_operator(request)
     store = brief_of(request).store
     return render(
         request,
@@ -464,7 +465,7 @@ def moderation_page(request: Request) -> Response:
 def ban(request: Request, comment_id: int, form: Posted) -> Response:
     """Ban the author of a comment: the reader when signed in, else the address it came from
     (also the address when ``scope`` is "address"); the comment is hidden too."""
-    _operator(request)
+    require_operator(request)
     store = brief_of(request).store
     comment = store.get_comment(comment_id)
     days = _field(form, "days")
@@ -490,7 +491,7 @@ def ban(request: Request, comment_id: int, form: Posted) -> Response:
 # after /ban: the path would match it too
 @router.post("/moderation/comments/{comment_id}/{action}", dependencies=CSRF)
 def moderate(request: Request, comment_id: int, action: str) -> Response:
-    _operator(request)
+    require_operator(request)
     if action not in ("approve", "hide", "restore"):
         raise HTTPException(status_code=404, detail="There is no such page.")
     brief_of(request).store.moderate_comment(comment_id, action)
@@ -499,6 +500,6 @@ def moderate(request: Request, comment_id: int, action: str) -> Response:
 
 @router.post("/moderation/bans/{ban_id}/lift", dependencies=CSRF)
 def lift_ban(request: Request, ban_id: int) -> Response:
-    _operator(request)
+    require_operator(request)
     brief_of(request).store.unban(ban_id)
     return RedirectResponse("/moderation", status_code=303)

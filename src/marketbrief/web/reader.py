@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from marketbrief.errors import NotFoundError
 from marketbrief.model import EVENT_TYPES, Analysis, Article, Story, event_label
 from marketbrief.web.app import brief_of, render
+from marketbrief.web.comments import comments_context, require_operator
 
 router = APIRouter(include_in_schema=False)
 
@@ -201,7 +202,8 @@ def article_page(request: Request, article_id: str) -> HTMLResponse:
             "story": story,
             "paragraphs": paragraphs,
             "source_href": safe_href(article.url),
-        },
+        }
+        | comments_context(request, article.id),
     )
 
 
@@ -277,6 +279,8 @@ def search_page(
 
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request) -> HTMLResponse:
+    """Source health, for operators only (others get the page-not-found answer)."""
+    require_operator(request)
     brief = brief_of(request)
     now = brief.clock()
     sources = sorted(brief.list_sources(), key=lambda s: (s.status != "failing", s.id))

@@ -50,6 +50,7 @@ from marketbrief.web.app import (
     signed_in_reader,
     tokens_of,
 )
+from marketbrief.web.feeds import feed_token
 from marketbrief.web.forms import (
     WEEKDAYS,
     Errors,
@@ -411,6 +412,7 @@ def _manage_page(
             "cadences": [(c, CADENCE_LABELS.get(c, c)) for c in CADENCES],
             "weekdays": WEEKDAYS,
             "time_zones": time_zones(),
+            "feed_token": feed_token(request, reader.id),
         },
         status_code=status_code,
     )
