@@ -19,11 +19,10 @@ from hypothesis import strategies as st
 from marketbrief.core import MarketBrief
 from marketbrief.model import Article, ArticleId, CommentStatus, Reader, Watchlist
 from marketbrief.web import create_app
+from marketbrief.web.clients import address_hash, client_address
 from marketbrief.web.comments import (
     ALLOWED_TAGS,
     MAX_LINKS,
-    address_hash,
-    client_address,
     render_markdown,
 )
 from marketbrief.web.comments import (

@@ -26,7 +26,6 @@ through ``comments_context`` and the ``comments.html`` include.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import ipaddress
 import re
 from collections.abc import Callable
@@ -44,6 +43,7 @@ from marketbrief.errors import InvalidInputError, NotFoundError
 from marketbrief.model import Comment, CommentStatus, Reader
 from marketbrief.settings import Settings
 from marketbrief.web.app import brief_of, render, require_csrf, signed_in_reader
+from marketbrief.web.clients import request_address_hash
 from marketbrief.web.security import load_secret_key
 
 MAX_LINKS = 2  # a comment with more links waits for an operator
@@ -100,62 +100,6 @@ def render_markdown(text: str) -> tuple[str, int]:
     html = clean_html(_MARKDOWN.render(text)).strip()
     links = max(len(_LINK_TAG.findall(html)), len(_BARE_LINK.findall(text)))
     return html, links
-
-
-# ── the client's address ─────────────────────────────────────────────────────────────────────
-
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError:
-        return None
-
-
-def client_address(peer: str | None, forwarded_for: list[str], trusted: list[IPNetwork]) -> str:
-    """The address of the client: ``peer`` unless it is a trusted proxy; then the rightmost
-    ``X-Forwarded-For`` hop that is not a trusted proxy (a hop that is not an address stops the
-    walk: the trusted hop after it is the client), or the leftmost hop when all are trusted."""
-    peer_address = _address(peer or "")
-    if peer_address is None:
-        return peer or "unknown"
-
-    def is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-        return any(address in network for network in trusted)
-
-    if not is_trusted(peer_address):
-        return str(peer_address)
-    hops = [hop for header in forwarded_for for hop in header.split(",") if hop.strip()]
-    client = peer_address
-    for hop in reversed(hops):
-        address = _address(hop)
-        if address is None:
-            break
-        client = address
-        if not is_trusted(address):
-            break
-    return str(client)
-
-
-def address_hash(key: bytes, address: str) -> str:
-    """A keyed hash of a client address; an IPv6 address counts as its /64 (one subscriber's
-    network hands out the rest at will)."""
-    parsed = _address(address)
-    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
-        address = str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    elif isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
-        address = str(parsed.ipv4_mapped)
-    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def request_address_hash(request: Request) -> str:
-    trusted: list[IPNetwork] = request.app.state.trusted_proxies
-    peer = request.client.host if request.client else None
-    address = client_address(peer, request.headers.getlist("x-forwarded-for"), trusted)
-    key: bytes = request.app.state.address_key
-    return address_hash(key, address)
 
 
 # ── what the routes share ────────────────────────────────────────────────────────────────────

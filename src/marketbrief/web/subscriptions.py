@@ -50,6 +50,7 @@ from marketbrief.web.app import (
     signed_in_reader,
     tokens_of,
 )
+from marketbrief.web.clients import request_address
 from marketbrief.web.feeds import feed_token
 from marketbrief.web.forms import (
     WEEKDAYS,
@@ -120,7 +121,7 @@ def _settings(request: Request) -> Settings:
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return request_address(request)
 
 
 def _link(request: Request, path: str, purpose: str, reader_id: int) -> str:
