@@ -23,7 +23,7 @@ from marketbrief.model import DeliveryStatus, Watchlist
 from marketbrief.settings import load_settings
 from send_support import SECRET, recipients, start_timed_server
 
-READERS = 60
+READERS = 150  # enough that twenty runs, each sending a few before its kill, never run out
 KILLS = 20  # kills that land while the sender runs
 RATE = 20.0  # messages a second: each run sends a few before it is killed
 STALE_AFTER = "0.5"  # seconds: a killed sender's claim is taken over by the next run
@@ -59,7 +59,7 @@ def test_a_sender_killed_twenty_times_sends_each_briefing_once(
                 command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             ) as sender:
                 if rng.random() < 0.25:  # while it starts, claims, builds: before any SMTP
-                    time.sleep(rng.uniform(0.3, 2.0))
+                    time.sleep(rng.uniform(0.3, 1.2))
                     early += 1
                 else:  # once it sends: at any moment of the SMTP exchanges and bookkeeping
                     deadline = time.monotonic() + 30
