@@ -160,6 +160,8 @@ def test_every_api_route_has_the_one_error_shape(client: TestClient, news: Marke
     assert_error(client.get("/api/v1/articles?cursor=x.y"), 400)
     assert_error(client.get("/api/v1/stories?cursor=-1"), 400)
     assert_error(client.get("/api/v1/key-dates?from=1850-01-01"), 400)
+    assert_error(client.get("/api/v1/key-dates?from=2026-02-30"), 400)
+    assert_error(client.get("/api/v1/key-dates?from=0.0"), 422)  # not seconds since 1970
     assert_error(client.get("/api/v1/articles?limit=101"), 422)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.openapi.utils import get_openapi
 
 from marketbrief.errors import InvalidInputError, NotFoundError
@@ -137,13 +137,25 @@ def get_company(request: Request, ticker: str) -> CompanyOut:
 @router.get("/key-dates", response_model=KeyDateList)
 def list_key_dates(
     request: Request,
-    start: Annotated[date | None, Query(alias="from", description="First day (New York)")] = None,
+    start: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+            description="First day, YYYY-MM-DD (New York)",
+        ),
+    ] = None,
     days: Annotated[int, Query(ge=0, le=366)] = 30,
     ticker: Annotated[list[str] | None, Query(max_length=50)] = None,
 ) -> KeyDateList:
     """The market calendar ahead: closures, FOMC meetings, and company events the articles
     state (only those of ``ticker`` when given; market-wide dates stay)."""
-    calendar = brief_of(request).calendar(as_of=start, days=days, watch=tuple(ticker or ()))
+    # A date is written as one: pydantic would also take a number as seconds since 1970.
+    try:
+        first = date.fromisoformat(start) if start is not None else None
+    except ValueError:
+        raise HTTPException(status_code=400, detail="from: not a calendar date") from None
+    calendar = brief_of(request).calendar(as_of=first, days=days, watch=tuple(ticker or ()))
     return KeyDateList(
         first_day=calendar.first_day,
         last_day=calendar.last_day,
