@@ -51,7 +51,11 @@ def test_a_sender_killed_twenty_times_sends_each_briefing_once(
         for address in addresses:
             brief.add_reader(address, "", Watchlist(("RTX",)))
         store = brief.store
-        runs = landed = early = in_window = in_hand = 0
+        runs = landed = early = in_hand = 0
+        # claims left behind for a message the server already took (by delivery id: a claim
+        # not yet taken over when the next run is killed too is seen again, and counts once)
+        in_window: set[int] = set()
+        window_kills = 0  # kills that found such a claim (one claim can be found twice)
         while landed < KILLS and runs < 3 * KILLS:
             runs += 1
             seen = server.handler.data_commands
@@ -77,7 +81,8 @@ def test_a_sender_killed_twenty_times_sends_each_briefing_once(
             emails = {r.id: r.email for r in store.list_readers()}
             for held in store.list_deliveries(status=DeliveryStatus.CLAIMED):
                 if taken[emails[held.reader_id]] > 0:
-                    in_window += 1
+                    in_window.add(held.id)
+                    window_kills += 1
                 else:  # claimed, not yet sent: the next run takes it over and sends it
                     in_hand += 1
         time.sleep(float(STALE_AFTER))  # the last killed sender's claim is stale now
@@ -91,14 +96,16 @@ def test_a_sender_killed_twenty_times_sends_each_briefing_once(
         print(
             f"\nkill test (seed {seed}): {runs + 1} runs, {landed} kills landed "
             f"({early} aimed before sending; {in_hand} with a briefing claimed and not yet "
-            f"sent, {in_window} between the server's acceptance and the send log); "
+            f"sent, {len(in_window)} between the server's acceptance and the send log); "
             f"messages expected {READERS}, received {len(server.received)}, "
             f"distinct recipients {len(got)}, distinct Message-IDs {len(ids)}, "
             f"duplicates {duplicates}"
         )
         assert landed >= KILLS, f"only {landed} kills landed in {runs} runs"
         assert sorted(got) == addresses  # nobody missed
-        assert duplicates == in_window  # a second copy only where SMTP could not tell
+        # a second copy only where SMTP could not tell: each such claim is resent once, or
+        # more often when the run that resent it was killed in the same window again
+        assert len(in_window) <= duplicates <= window_kills
         assert len(ids) == READERS  # a duplicate carries the same Message-ID
         assert [d.status for d in deliveries] == [DeliveryStatus.SENT] * READERS
         assert {d.period for d in deliveries} == {deliveries[0].period}
