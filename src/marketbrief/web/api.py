@@ -31,7 +31,7 @@ from marketbrief.web.api_models import (
     story_detail,
     story_summary,
 )
-from marketbrief.web.app import brief_of
+from marketbrief.web.app import brief_of, site_of
 
 PREFIX = "/api/v1"
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -44,10 +44,6 @@ router = APIRouter(prefix=PREFIX, tags=["v1"], responses=ERRORS)
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
 Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the last page")]
 Filter = Annotated[str | None, Query(max_length=100)]
-
-
-def _site(request: Request) -> str:
-    return str(request.app.state.settings.public_url).rstrip("/")
 
 
 @router.get("/articles", response_model=ArticleList)
@@ -67,7 +63,7 @@ def list_articles(
         cursor=cursor or None,
         limit=limit,
     )
-    site = _site(request)
+    site = site_of(request)
     return ArticleList(
         items=[article_summary(a, site=site) for a in page.analyses],
         next_cursor=page.next_cursor,
@@ -80,7 +76,7 @@ def get_article(request: Request, article_id: str) -> ArticleDetail:
     analysis = brief_of(request).store.get_analyses([article_id]).get(ArticleId(article_id))
     if analysis is None:
         raise NotFoundError("no analysed article with this id", key=article_id)
-    return article_detail(analysis, site=_site(request))
+    return article_detail(analysis, site=site_of(request))
 
 
 def _offset(cursor: str | None) -> int:
@@ -100,7 +96,7 @@ def list_stories(
     stories = brief_of(request).store.page_stories(
         ticker=ticker or None, offset=offset, limit=limit + 1
     )
-    site = _site(request)
+    site = site_of(request)
     return StoryList(
         items=[story_summary(s, site=site) for s in stories[:limit]],
         next_cursor=str(offset + limit) if len(stories) > limit else None,
@@ -110,7 +106,7 @@ def list_stories(
 @router.get("/stories/{story_id}", response_model=StoryDetail)
 def get_story(request: Request, story_id: str) -> StoryDetail:
     """One story: its articles earliest first, and what each added."""
-    return story_detail(brief_of(request).store.get_story(story_id), site=_site(request))
+    return story_detail(brief_of(request).store.get_story(story_id), site=site_of(request))
 
 
 @router.get("/companies/{ticker}", response_model=CompanyOut)
@@ -118,7 +114,7 @@ def get_company(request: Request, ticker: str) -> CompanyOut:
     """A U.S.-listed company (current or former ticker) and its latest analysed articles."""
     brief = brief_of(request)
     company, aliases = brief.kb_company(ticker)
-    site = _site(request)
+    site = site_of(request)
     latest = brief.store.page_analyses(ticker=company.ticker, limit=10).analyses
     return CompanyOut(
         ticker=company.ticker,

@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketbrief.core import MarketBrief, make_marketbrief, utc_now
+from marketbrief.deliver.links import site_url
 from marketbrief.errors import InvalidInputError, NotFoundError
 from marketbrief.settings import Settings
 from marketbrief.web.security import (
@@ -98,6 +99,22 @@ def tokens_of(request: Request) -> Tokens:
     return tokens
 
 
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def now_of(request: Request) -> datetime:
+    """The app's clock (a test moves it; ``create_app(clock=…)``)."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def site_of(request: Request) -> str:
+    """The web app's address as readers reach it, without a trailing slash."""
+    return site_url(settings_of(request), "")
+
+
 def render(
     request: Request,
     name: str,
@@ -115,7 +132,7 @@ def render(
         "csrf_field": CSRF_FIELD,
         "csrf_token": tokens.csrf_token(seed),
         "reader_id": signed_in_reader(request),
-        "public_url": request.app.state.settings.public_url,
+        "public_url": settings_of(request).public_url,
     }
     values.update(context or {})
     templates: Jinja2Templates = request.app.state.templates

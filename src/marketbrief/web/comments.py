@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -42,7 +41,14 @@ from markupsafe import Markup
 from marketbrief.errors import InvalidInputError, NotFoundError
 from marketbrief.model import Comment, CommentStatus, Reader
 from marketbrief.settings import Settings
-from marketbrief.web.app import brief_of, render, require_csrf, signed_in_reader
+from marketbrief.web.app import (
+    brief_of,
+    now_of,
+    render,
+    require_csrf,
+    settings_of,
+    signed_in_reader,
+)
 from marketbrief.web.clients import request_address_hash
 from marketbrief.web.security import load_secret_key
 
@@ -118,18 +124,8 @@ async def read_form(request: Request) -> dict[str, str]:
 Posted = Annotated[dict[str, str], Depends(read_form)]
 
 
-def _now(request: Request) -> datetime:
-    clock: Callable[[], datetime] = request.app.state.clock
-    return clock()
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def _edit_window(request: Request) -> timedelta:
-    return timedelta(seconds=_settings(request).comments_edit_window)
+    return timedelta(seconds=settings_of(request).comments_edit_window)
 
 
 def _reader(request: Request) -> Reader | None:
@@ -145,7 +141,7 @@ def _reader(request: Request) -> Reader | None:
 def is_operator(request: Request, reader: Reader | None = None) -> bool:
     """Whether the signed-in reader is an operator (``Settings.operator_emails``)."""
     reader = reader if reader is not None else _reader(request)
-    return reader is not None and reader.email.lower() in _settings(request).operator_emails
+    return reader is not None and reader.email.lower() in settings_of(request).operator_emails
 
 
 def require_operator(request: Request) -> Reader:
@@ -163,7 +159,7 @@ def _field(form: dict[str, str], name: str) -> str:
 def _too_many(request: Request, times: list[datetime], limit: int, window: timedelta) -> None:
     if len(times) < limit:
         return
-    wait = times[-limit] + window - _now(request)
+    wait = times[-limit] + window - now_of(request)
     seconds = max(1, int(wait.total_seconds() + 0.999))
     raise HTTPException(
         status_code=429,
@@ -175,7 +171,7 @@ def _too_many(request: Request, times: list[datetime], limit: int, window: timed
 
 def _check_rate(request: Request, reader_id: int | None, ip_hash: str) -> None:
     store = brief_of(request).store
-    now = _now(request)
+    now = now_of(request)
     for limit, window in ADDRESS_LIMITS:
         _too_many(
             request, store.recent_comment_times(ip_hash=ip_hash, since=now - window), limit, window
@@ -260,7 +256,7 @@ def comments_context(request: Request, article_id: str) -> dict[str, Any]:
     article page's context and ``{% include "comments.html" %}``."""
     store = brief_of(request).store
     reader_id = signed_in_reader(request)
-    now = _now(request)
+    now = now_of(request)
     window = _edit_window(request)
     # a reader sees their own held comments (marked as waiting), no one else's
     threads = store.list_comments(article_id, include_held=reader_id is not None)
@@ -268,8 +264,8 @@ def comments_context(request: Request, article_id: str) -> dict[str, Any]:
         "comment_article_id": article_id,
         "comment_rows": _flatten(threads, reader_id, now, window),
         "comment_count": store.count_comments(article_id),
-        "comment_can_post": reader_id is not None or _settings(request).comments_anonymous,
-        "comment_anonymous": reader_id is None and _settings(request).comments_anonymous,
+        "comment_can_post": reader_id is not None or settings_of(request).comments_anonymous,
+        "comment_anonymous": reader_id is None and settings_of(request).comments_anonymous,
         "comment_max_body": MAX_BODY,
         "comment_max_name": MAX_NAME,
         "comment_honeypot": HONEYPOT,
@@ -285,8 +281,8 @@ def post_comment(request: Request, article_id: str, form: Posted) -> Response:
         # answered as if posted: a bot learns nothing
         return RedirectResponse(f"/articles/{article_id}#comments", status_code=303)
     store = brief_of(request).store
-    settings = _settings(request)
-    now = _now(request)
+    settings = settings_of(request)
+    now = now_of(request)
     reader = _reader(request)
     if reader is None and not settings.comments_anonymous:
         raise HTTPException(status_code=403, detail="Sign in to comment.")
@@ -343,7 +339,7 @@ def held_page(request: Request, comment_id: int) -> Response:
 @router.get("/comments/{comment_id}/edit", response_class=HTMLResponse)
 def edit_page(request: Request, comment_id: int) -> Response:
     comment, reader_id = _own_comment(request, comment_id)
-    if not can_change(comment, reader_id, _now(request), _edit_window(request)):
+    if not can_change(comment, reader_id, now_of(request), _edit_window(request)):
         raise HTTPException(status_code=403, detail="The time to change this comment has passed.")
     return render(request, "comments_edit.html", {"comment": comment})
 
@@ -362,7 +358,7 @@ def edit(request: Request, comment_id: int, form: Posted) -> Response:
             reader_id=reader_id,
             body_markdown=text,
             body_html=html,
-            now=_now(request),
+            now=now_of(request),
             window=_edit_window(request),
         )
     except NotFoundError:
@@ -377,7 +373,7 @@ def delete(request: Request, comment_id: int) -> Response:
     comment, reader_id = _own_comment(request, comment_id)
     try:
         brief_of(request).store.delete_comment(
-            comment_id, reader_id=reader_id, now=_now(request), window=_edit_window(request)
+            comment_id, reader_id=reader_id, now=now_of(request), window=_edit_window(request)
         )
     except NotFoundError:
         raise HTTPException(status_code=404, detail="There is no such comment of yours.") from None
@@ -399,7 +395,7 @@ def moderation_page(request: Request) -> Response:
         {
             "held": store.list_comments_by_status(CommentStatus.HELD),
             "hidden": store.list_comments_by_status(CommentStatus.HIDDEN),
-            "bans": store.list_bans(now=_now(request)),
+            "bans": store.list_bans(now=now_of(request)),
             "ban_days": BAN_DAYS,
         },
     )
@@ -415,7 +411,7 @@ def ban(request: Request, comment_id: int, form: Posted) -> Response:
     days = _field(form, "days")
     if not days.isdigit() or int(days) not in BAN_DAYS:
         raise InvalidInputError("choose how long the ban lasts", key="days")
-    now = _now(request)
+    now = now_of(request)
     until = None if int(days) == 0 else now + timedelta(days=int(days))
     by_address = _field(form, "scope") == "address" or comment.reader_id is None
     if by_address and comment.ip_hash is None:

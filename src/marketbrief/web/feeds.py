@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from marketbrief.core import MarketBrief
 from marketbrief.errors import NotFoundError
 from marketbrief.model import Analysis, Reader, ReaderStatus, event_label
-from marketbrief.web.app import brief_of, tokens_of
+from marketbrief.web.app import brief_of, site_of, tokens_of
 from marketbrief.web.security import InvalidToken
 
 router = APIRouter(include_in_schema=False)
@@ -72,10 +72,6 @@ def build_rss(
     return bytes(ET.tostring(rss, encoding="utf-8", xml_declaration=True))
 
 
-def _site(request: Request) -> str:
-    return str(request.app.state.settings.public_url).rstrip("/")
-
-
 def _reader(request: Request, token: str) -> Reader:
     try:
         reader_id = tokens_of(request).read("feed", token, max_age=FEED_TOKEN_MAX_AGE)
@@ -112,7 +108,7 @@ def reader_analyses(brief: MarketBrief, reader: Reader) -> list[Analysis]:
 def ticker_feed(request: Request, ticker: str) -> Response:
     brief = brief_of(request)
     company, _ = brief.kb_company(ticker)
-    site = _site(request)
+    site = site_of(request)
     analyses = brief.store.page_analyses(ticker=company.ticker, limit=FEED_ITEMS).analyses
     body = build_rss(
         analyses,
@@ -129,7 +125,7 @@ def sector_feed(request: Request, sector: str) -> Response:
     store = brief_of(request).store
     if sector not in store.list_sectors():
         raise NotFoundError("no articles in this sector", key=sector[:80])
-    site = _site(request)
+    site = site_of(request)
     body = build_rss(
         store.page_analyses(sector=sector, limit=FEED_ITEMS).analyses,
         title=f"{sector} · marketbrief",
@@ -144,7 +140,7 @@ def sector_feed(request: Request, sector: str) -> Response:
 def reader_feed(request: Request, token: str) -> Response:
     brief = brief_of(request)
     reader = _reader(request, token)
-    site = _site(request)
+    site = site_of(request)
     body = build_rss(
         reader_analyses(brief, reader),
         title="Your watchlist · marketbrief",

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -43,8 +42,10 @@ from marketbrief.model import CADENCES, EVENT_TYPES, Reader, ReaderStatus, Watch
 from marketbrief.settings import Settings
 from marketbrief.web.app import (
     brief_of,
+    now_of,
     render,
     require_csrf,
+    settings_of,
     sign_in,
     sign_out,
     signed_in_reader,
@@ -110,23 +111,13 @@ async def read_form(request: Request) -> FormValues:
 Posted = Annotated[FormValues, Depends(read_form)]
 
 
-def _now(request: Request) -> datetime:
-    clock: Callable[[], datetime] = request.app.state.clock
-    return clock()
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def _client(request: Request) -> str:
     return request_address(request)
 
 
 def _link(request: Request, path: str, purpose: str, reader_id: int) -> str:
     token = tokens_of(request).make(purpose, reader_id)
-    return site_url(_settings(request), f"{path}{quote(token, safe='')}")
+    return site_url(settings_of(request), f"{path}{quote(token, safe='')}")
 
 
 def _reader_of_token(request: Request, purpose: str, token: str, max_age: int) -> Reader:
@@ -161,8 +152,8 @@ def _send_notice(request: Request, reader: Reader, kind: str, link: str) -> bool
     """Mail ``reader`` the ``kind`` notice (``web.mails``) unless the address is suppressed
     or has had ``confirm_rate`` of them in the last hour; True when it went out."""
     store = brief_of(request).store
-    settings = _settings(request)
-    now = _now(request)
+    settings = settings_of(request)
+    now = now_of(request)
     if store.is_suppressed(reader.email):
         _log(logging.INFO, "notice.suppressed", kind=kind, reader=reader.id)
         return False
@@ -233,7 +224,7 @@ def subscribe(request: Request, form: Posted) -> Response:
             request, "subscribe.html", {"values": values, "errors": wanted}, status_code=400
         )
     _count_client(request)
-    now = _now(request)
+    now = now_of(request)
     try:
         reader = brief.store.get_reader(wanted.email)
     except NotFoundError:
@@ -272,7 +263,7 @@ def confirm(request: Request, form: Posted) -> Response:
     reader = _reader_of_token(request, "confirm", form.get("token"), CONFIRM_MAX_AGE)
     if reader.status is not ReaderStatus.CONFIRMED:
         reader = brief_of(request).store.update_reader(
-            replace(reader, status=ReaderStatus.CONFIRMED, confirmed_at=_now(request))
+            replace(reader, status=ReaderStatus.CONFIRMED, confirmed_at=now_of(request))
         )
         _log(logging.INFO, "reader.confirmed", reader=reader.id)
     response = RedirectResponse("/manage?welcome=1", status_code=303)
@@ -508,7 +499,7 @@ def resume(request: Request) -> Response:
     if reader.status is not ReaderStatus.CONFIRMED:
         # Signed in by a link sent to the address: its owner asks again, so this is consent.
         brief_of(request).store.update_reader(
-            replace(reader, status=ReaderStatus.CONFIRMED, confirmed_at=_now(request))
+            replace(reader, status=ReaderStatus.CONFIRMED, confirmed_at=now_of(request))
         )
         _log(logging.INFO, "reader.resumed", reader=reader.id)
     return RedirectResponse("/manage?resumed=1", status_code=303)
