@@ -768,12 +768,12 @@ class MarketBrief:
         progress: Progress = _no_progress,
     ) -> list[AnalyzeResult]:
         """Analyse every input in order; articles of one story within the batch share a
-        ``story_id``, and importance counts the story (see ``assign_batch_stories``)."""
-        each = self._analyze_each(
-            inputs, published_at=published_at, url=url, stdin=stdin, progress=progress
+        ``story_id``, and importance counts the story (``analyze_stream``, collected)."""
+        return list(
+            self.analyze_stream(
+                inputs, published_at=published_at, url=url, stdin=stdin, progress=progress
+            )
         )
-        results = list(each)
-        return assign_batch_stories(results)
 
     def analyze_stream(
         self,
@@ -784,12 +784,15 @@ class MarketBrief:
         stdin: BinaryIO | None = None,
         progress: Progress = _no_progress,
     ) -> Iterator[AnalyzeResult]:
-        """``analyze_inputs`` as a stream, in memory flat in the number of inputs.
+        """Analyse every input; results in input order, in memory flat in their number.
 
+        Articles are placed into stories earliest first (input order on ties); ``story_id`` is
+        set on the articles that share a story (one alone keeps null), and importance counts
+        the story's independent sources, the article's novelty in it, and its age before the
+        newest dated article of the batch (so a batch scores the same whenever it is run).
         Story ids are known only when the whole batch has been read, so the analyses wait in a
         temporary file, not in memory; what stays in memory is a few numbers per article and
-        the live stories of the grouping window. Results come out in input order, as
-        ``analyze_inputs`` gives them.
+        the live stories of the grouping window.
         """
         with tempfile.TemporaryFile(prefix="marketbrief-analyze-") as spool:
             offsets = array("q")  # position → where its result starts in the spool
@@ -810,7 +813,7 @@ class MarketBrief:
                 return loaded
 
             batch = BatchStories()
-            # earliest first, input order on ties (a stable sort), as assign_batch_stories
+            # earliest first, input order on ties (a stable sort)
             order = sorted(range(len(times)), key=times.__getitem__)
             for position in (analysed[k] for k in order):
                 analysis = load(position).analysis
@@ -999,22 +1002,6 @@ class BatchStories:
         )
         grouped = self._ids[number] if self._size[number] > 1 else None
         return replace(result, analysis=replace(analysis, story_id=grouped, importance=importance))
-
-
-def assign_batch_stories(results: Sequence[AnalyzeResult]) -> list[AnalyzeResult]:
-    """Group a batch's analyses into stories as the store would, and score their importance.
-
-    Articles are placed earliest first (input order on ties). ``story_id`` is set on the
-    articles that share a story; an article alone in its story keeps null. Importance counts
-    the story's independent sources, the article's novelty in it, and its age before the
-    newest dated article of the batch (so a batch scores the same whenever it is run).
-    """
-    batch = BatchStories()
-    analysed = [(i, r.analysis) for i, r in enumerate(results) if r.analysis is not None]
-    for i, analysis in sorted(analysed, key=lambda pair: (_story_time(pair[1]), pair[0])):
-        batch.place(i, analysis)
-    batch.close()
-    return [batch.apply(i, result) for i, result in enumerate(results)]
 
 
 def _jsonable(value: Any) -> Any:
