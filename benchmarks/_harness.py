@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -78,6 +80,29 @@ def run_worker(name: str, argv: list[str]) -> Timing:
         sys.exit(f"{name} worker failed: {' '.join(argv)[:200]}")
     data = json.loads(out)
     return Timing(name, float(data["seconds"]), int(data["items"]), usage.ru_maxrss / 1024)
+
+
+def run_worker_pair(
+    script: str,
+    data: object,
+    *,
+    ours: list[str],
+    peer: list[str],
+    peer_name: str = "peers.py",
+) -> tuple[Timing, Timing]:
+    """Run ``script --worker marketbrief`` in our venv and ``--worker peers`` in the peers'
+    venv on the same ``data`` (written as JSON, passed as ``--input``), both pinned to one
+    CPU when ``taskset`` exists; ``ours``/``peer`` are each worker's further arguments."""
+    peers_python = require_peers()
+    pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "input.json"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        common = [script, "--input", str(path), "--worker"]
+        our_python = str(ROOT / ".venv" / "bin" / "python")
+        ours_timing = run_worker("marketbrief", [*pin, our_python, *common, "marketbrief", *ours])
+        peer_timing = run_worker(peer_name, [*pin, str(peers_python), *common, "peers", *peer])
+    return ours_timing, peer_timing
 
 
 def report(

@@ -15,13 +15,11 @@ import argparse
 import html
 import json
 import re
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from _harness import PEERS, ROOT, SHARED, report, require_peers, run_worker
+from _harness import PEERS, SHARED, report, run_worker_pair
 
 TML = SHARED / "eval" / "timex" / "tempeval3-tbaq"
 _TEXT = re.compile(r"<TEXT>(.*?)</TEXT>", re.S)
@@ -78,17 +76,9 @@ def main() -> None:
     if args.worker:
         work(args.worker, args.input, args.passes)
         return
-    peers_python = require_peers()
-    pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "articles.json"
-        articles = read_articles()
-        data.write_text(json.dumps(articles), encoding="utf-8")
-        common = [__file__, "--input", str(data), "--passes", str(args.passes), "--worker"]
-        ours = run_worker(
-            "marketbrief", [*pin, str(ROOT / ".venv" / "bin" / "python"), *common, "marketbrief"]
-        )
-        peer = run_worker("peers.py", [*pin, str(peers_python), *common, "peers"])
+    articles = read_articles()
+    passes = ["--passes", str(args.passes)]
+    ours, peer = run_worker_pair(__file__, articles, ours=passes, peer=passes)
     report(
         "link",
         ours,

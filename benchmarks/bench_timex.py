@@ -19,13 +19,11 @@ import argparse
 import html
 import json
 import re
-import shutil
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 
-from _harness import ROOT, SHARED, report, require_peers, run_worker
+from _harness import SHARED, report, run_worker_pair
 
 TML = SHARED / "eval" / "timex" / "tempeval3-tbaq"
 _TEXT = re.compile(r"<TEXT>(.*?)</TEXT>", re.S)
@@ -92,22 +90,14 @@ def main() -> None:
     if args.worker:
         work(args.worker, args.input, args.passes)
         return
-    peers_python = require_peers()
-    pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "articles.json"
-        articles = read_articles()
-        data.write_text(json.dumps(articles), encoding="utf-8")
-        common = [__file__, "--input", str(data), "--worker"]
-        ours = run_worker(
-            "marketbrief",
-            [*pin, str(ROOT / ".venv" / "bin" / "python"), *common, "marketbrief",
-             "--passes", str(args.passes)],
-        )  # fmt: skip
-        peer = run_worker(
-            "dateparser",
-            [*pin, str(peers_python), *common, "peers", "--passes", str(args.peer_passes)],
-        )
+    articles = read_articles()
+    ours, peer = run_worker_pair(
+        __file__,
+        articles,
+        ours=["--passes", str(args.passes)],
+        peer=["--passes", str(args.peer_passes)],
+        peer_name="dateparser",
+    )
     words = sum(len(a["text"].split()) for a in articles)
     report(
         "timex",
