@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from importlib import resources
@@ -88,6 +89,21 @@ def test_holiday_keys_name_the_holiday_and_year_and_never_repeat() -> None:
 def test_an_empty_or_reversed_window_has_no_exchange_dates() -> None:
     assert exchange_dates(date(2025, 7, 5), date(2025, 7, 6)) == []  # a weekend
     assert exchange_dates(date(2025, 7, 6), date(2025, 7, 1)) == []
+
+
+def test_a_window_across_new_year_holds_the_days_of_both_years() -> None:
+    days = by_day(date(2025, 12, 20), date(2026, 1, 5))
+    assert sorted(days) == [date(2025, 12, 24), date(2025, 12, 25), date(2026, 1, 1)]
+
+
+def test_threads_asking_at_once_get_the_same_days() -> None:
+    # The web app asks from its thread pool; the exchange calendar is built once, under a lock.
+    windows = [(date(2027, 1, 1) + timedelta(days=i), date(2027, 12, 31)) for i in range(8)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda w: exchange_dates(*w), windows))
+    for (first, last), found in zip(windows, results, strict=True):
+        assert found == [d for d in results[0] if first <= d.day <= last]
+    assert date(2027, 11, 25) in {d.day for d in results[0]}  # Thanksgiving 2027
 
 
 # ── FOMC ─────────────────────────────────────────────────────────────────────────────────────

@@ -29,6 +29,7 @@ import enum
 import io
 import itertools
 import re
+import threading
 import tomllib
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -195,7 +196,19 @@ def _clock(at: time) -> str:
     return f"{hour}:{at.minute:02d} {'a.m.' if at.hour < 12 else 'p.m.'} ET"
 
 
+# One lock for the exchange calendar: ``warnings.catch_warnings`` swaps process-wide state, and
+# the web app asks from several threads at once.
+_EXCHANGE_LOCK = threading.Lock()
+
+
 @cache
+def _exchange_year(name: str, year: int) -> tuple[MarketDate, ...]:
+    """The closures and early closes of one calendar year (cached: a long-running server asks
+    for a sliding window every day, which would otherwise build, and keep, a calendar per day)."""
+    with _EXCHANGE_LOCK:
+        return _exchange_days(name, date(year, 1, 1), date(year, 12, 31))
+
+
 def _exchange_days(name: str, first: date, last: date) -> tuple[MarketDate, ...]:
     # Imported here: exchange_calendars imports pandas (about a second), which `analyze` and
     # the other commands never need.
@@ -263,7 +276,12 @@ def exchange_dates(first: date, last: date, *, exchange: str = EXCHANGE) -> list
     """Weekdays from ``first`` to ``last`` on which ``exchange`` is closed or closes early."""
     if last < first:
         return []
-    return list(_exchange_days(exchange, first, last))
+    return [
+        found
+        for year in range(first.year, last.year + 1)
+        for found in _exchange_year(exchange, year)
+        if first <= found.day <= last
+    ]
 
 
 # ── the Fed ───────────────────────────────────────────────────────────────────────────────
