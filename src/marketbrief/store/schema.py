@@ -132,7 +132,7 @@ articles = Table(
     Column("raw_html", LargeBinary),  # lzma-compressed (preset 1): see sql.py
     UniqueConstraint("id"),
     UniqueConstraint("url"),
-    Index(None, "sort_at"),
+    Index(None, "sort_at", "pk"),  # newest-first lists and their cursors (revision 0005)
     Index(None, "source_id"),
 )
 
