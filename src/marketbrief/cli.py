@@ -1015,15 +1015,21 @@ def serve(
     Put it behind a TLS-terminating proxy for the public and set ``public_url`` to the address
     readers use: links in emails start with it, and cookies are marked Secure when it is https.
     """
+    import logging
+
     import uvicorn
 
     from marketbrief.web import create_app
+    from marketbrief.web.logs import RedactTokens
 
     try:
         web = create_app(settings())
     except MarketBriefError as error:
         fail(str(error))
-    uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False)
+    config = uvicorn.Config(web, host=host, port=port, log_level="info", proxy_headers=False)
+    # After Config (which sets up uvicorn's loggers): sign-in and feed URLs carry tokens.
+    logging.getLogger("uvicorn.access").addFilter(RedactTokens())
+    uvicorn.Server(config).run()
 
 
 def main() -> None:
