@@ -10,18 +10,21 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from news_support import seed_news
+from news_support import HOSTILE, NOW, seed_news
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from marketbrief.core import MarketBrief
+from marketbrief.model import CommentStatus
 from marketbrief.web import create_app
+from marketbrief.web.comments import render_markdown
 
-EXAMPLES = 25  # per operation and mode: 5 operations x 2 modes stay within a few seconds
+EXAMPLES = 25  # per operation and mode: 7 operations x 2 modes stay within a few seconds
 UNSTATED = {"cursor", "from"}
 # Ids that exist in seed_news, so generated requests reach full bodies, not only 404s.
 KNOWN: dict[str, dict[str, str]] = {
     "/api/v1/articles/{article_id}": {"article_id": "evil"},
+    "/api/v1/articles/{article_id}/comments": {"article_id": "evil"},
     "/api/v1/stories/{story_id}": {"story_id": "s1"},
     "/api/v1/companies/{ticker}": {"ticker": "RTX"},
 }
@@ -30,8 +33,28 @@ KNOWN: dict[str, dict[str, str]] = {
 @pytest.fixture
 def api_schema(brief: MarketBrief) -> Any:
     seed_news(brief)
+    add_comments(brief)
     app = create_app(brief.settings, brief=brief)
     return schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+def add_comments(brief: MarketBrief) -> None:
+    """Threads on the hostile article: visible, held, taken down and answered."""
+    parent = None
+    for i, status in enumerate([CommentStatus.VISIBLE] * 3 + [CommentStatus.HELD] * 2):
+        html, _ = render_markdown(f"{HOSTILE} {i}")
+        added = brief.store.add_comment(
+            "evil",
+            author_name=HOSTILE,
+            body_markdown=f"{HOSTILE} {i}",
+            body_html=html,
+            status=status,
+            now=NOW,
+            parent_id=parent if i % 2 else None,
+            ip_hash="h",
+        )
+        parent = added.id
+    brief.store.moderate_comment(1, "hide")
 
 
 def operations(api_schema: Any) -> list[Any]:
@@ -43,6 +66,7 @@ def test_schema_covers_the_api(api_schema: Any) -> None:
     assert paths == {
         "/api/v1/articles",
         "/api/v1/articles/{article_id}",
+        "/api/v1/articles/{article_id}/comments",
         "/api/v1/stories",
         "/api/v1/stories/{story_id}",
         "/api/v1/companies/{ticker}",

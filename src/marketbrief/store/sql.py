@@ -1668,18 +1668,25 @@ class SqlStore:
         with self._transaction(str(comment_id)) as conn:
             return self._comment_of(self._comment_row(conn, comment_id))
 
-    def list_comments(self, article_id: str, *, include_held: bool = False) -> list[Comment]:
+    def list_comments(
+        self, article_id: str, *, include_held: bool = False, require_article: bool = False
+    ) -> list[Comment]:
         """The comment threads of an article: its first-level comments oldest first, each with
         its ``replies`` (oldest first, to any depth).
 
         Visible comments are shown, and held ones with ``include_held``; a hidden or deleted
         comment stays in the thread only when answers below it are shown, and then without its
-        author, body or address hash.
+        author, body or address hash. With ``require_article``, ``NotFoundError`` when there is
+        no such article (else no article and no comments are alike: ``[]``).
         """
         shown = {CommentStatus.VISIBLE} | ({CommentStatus.HELD} if include_held else set())
         query = select(comments).where(comments.c.article_id == article_id)
         with self._transaction(article_id) as conn:
             rows = list(conn.execute(query.order_by(comments.c.id)).mappings())
+            if require_article and not rows:
+                known = select(articles.c.id).where(articles.c.id == article_id)
+                if conn.execute(known).first() is None:
+                    raise NotFoundError("no such article", key=article_id)
         # Answers have larger ids than what they answer, so walking from the newest builds every
         # comment's replies before the comment itself (no recursion, so no depth limit).
         answers: dict[int | None, list[Comment]] = {}

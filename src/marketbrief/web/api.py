@@ -1,4 +1,5 @@
-"""The JSON API, ``/api/v1``: articles, stories, companies and key dates, read-only.
+"""The JSON API, ``/api/v1``: articles and their comments, stories, companies and key dates,
+read-only (comments are posted on the article page's form, which has CSRF protection).
 
 Responses are the models of ``api_models`` (the versioned contract), never internal records.
 Lists are paged: ``limit`` and an opaque ``cursor`` (the ``next_cursor`` of the page before).
@@ -20,6 +21,7 @@ from marketbrief.model import ArticleId
 from marketbrief.web.api_models import (
     ArticleDetail,
     ArticleList,
+    CommentList,
     CompanyOut,
     ErrorResponse,
     KeyDateEntry,
@@ -28,6 +30,7 @@ from marketbrief.web.api_models import (
     StoryList,
     article_detail,
     article_summary,
+    comment_threads,
     story_detail,
     story_summary,
 )
@@ -44,6 +47,9 @@ router = APIRouter(prefix=PREFIX, tags=["v1"], responses=ERRORS)
 Limit = Annotated[int, Query(ge=1, le=100, description="Items per page")]
 Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of the last page")]
 Filter = Annotated[str | None, Query(max_length=100)]
+ThreadCursor = Annotated[
+    str | None, Query(pattern=r"^[0-9]{1,9}$", description="next_cursor of the last page")
+]
 
 
 @router.get("/articles", response_model=ArticleList)
@@ -79,10 +85,28 @@ def get_article(request: Request, article_id: str) -> ArticleDetail:
     return article_detail(analysis, site=site_of(request))
 
 
-def _offset(cursor: str | None) -> int:
+@router.get("/articles/{article_id}/comments", response_model=CommentList)
+def list_comments(
+    request: Request, article_id: str, limit: Limit = 20, cursor: ThreadCursor = None
+) -> CommentList:
+    """An article's comments as everyone sees them on its page: threads oldest first, a page
+    holding ``limit`` whole threads. Comments waiting for a moderator are never listed; one
+    taken down stays as a blank placeholder (``removed``) only where it was answered."""
+    after = _cursor_number(cursor)
+    threads = brief_of(request).store.list_comments(article_id, require_article=True)
+    shown = [t for t in comment_threads(threads, site=site_of(request)) if t[0] > after]
+    page = shown[:limit]
+    return CommentList(
+        article_id=article_id,
+        items=[c for _, comments in page for c in comments],
+        next_cursor=str(page[-1][0]) if len(shown) > limit else None,
+    )
+
+
+def _cursor_number(cursor: str | None) -> int:
     if not cursor:
         return 0
-    if not cursor.isdigit() or len(cursor) > 9:
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
         raise InvalidInputError("not a cursor this list gave", key=cursor[:80])
     return int(cursor)
 
@@ -92,7 +116,7 @@ def list_stories(
     request: Request, limit: Limit = 20, cursor: Cursor = None, ticker: Filter = None
 ) -> StoryList:
     """Stories, most recently seen first; filter by ticker."""
-    offset = _offset(cursor)
+    offset = _cursor_number(cursor)
     stories = brief_of(request).store.page_stories(
         ticker=ticker or None, offset=offset, limit=limit + 1
     )
@@ -182,7 +206,8 @@ def install_api(app: FastAPI) -> None:
             app.openapi_schema = get_openapi(
                 title="marketbrief API",
                 version="1",
-                summary="Curated U.S. market news: articles, stories, companies, key dates.",
+                summary="Curated U.S. market news: articles and their comments, stories, "
+                "companies, key dates.",
                 routes=router.routes,
             )
         return app.openapi_schema

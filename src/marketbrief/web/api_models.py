@@ -9,6 +9,7 @@ Every string is data: JSON escapes what needs escaping and the responses are
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Literal
 
@@ -17,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from marketbrief.model import (
     Analysis,
     Article,
+    Comment,
+    CommentStatus,
     CompanyLink,
     Event,
     KeyDate,
@@ -24,6 +27,7 @@ from marketbrief.model import (
     Story,
     event_label,
 )
+from marketbrief.web.comments import clean_html
 
 API_VERSION = "v1"
 
@@ -185,6 +189,40 @@ class KeyDateList(ApiModel):
     items: list[KeyDateEntry]
 
 
+# ── comments ──────────────────────────────────────────────────────────────────────────────────
+
+
+class CommentOut(ApiModel):
+    id: int
+    parent_id: int | None = Field(description="The comment this one answers; null on the article")
+    depth: int = Field(description="0 for a comment on the article, 1 for an answer to one, …")
+    removed: bool = Field(
+        description="Taken down by its author or a moderator, but answered: kept in its place "
+        "(author, text and edit time null)"
+    )
+    author: str | None
+    body_html: str | None = Field(
+        description="Sanitised HTML: p, br, em, strong, code, pre, blockquote, ul, ol, li, and "
+        'a with an absolute http(s) or mailto href and rel="nofollow ugc noopener"'
+    )
+    body_markdown: str | None = Field(
+        description="The Markdown as its author wrote it: untrusted text; show it as text, or "
+        "render it only through a sanitiser (body_html is that, done)"
+    )
+    created_at: datetime
+    edited_at: datetime | None
+    page_url: str = Field(description="The comment on the article's page")
+
+
+class CommentList(ApiModel):
+    article_id: str
+    items: list[CommentOut] = Field(
+        description="Whole threads, oldest first, each in reading order (an answer after the "
+        "comment it answers, answers oldest first)"
+    )
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next threads")
+
+
 # ── records → models ──────────────────────────────────────────────────────────────────────────
 
 
@@ -303,3 +341,49 @@ def story_detail(story: Story, *, site: str) -> StoryDetail:
             )
         )
     return StoryDetail(**_story_fields(story, site=site), members=out)
+
+
+def comment_threads(threads: Sequence[Comment], *, site: str) -> list[tuple[int, list[CommentOut]]]:
+    """An article's threads (``SqlStore.list_comments`` without held ones) as the public sees
+    them, each as its first comment's id and its comments in reading order, as on the article
+    page: a held comment (and what answers it) is left out, a removed one stays as a blank
+    placeholder only above a comment that is shown, and HTML is sanitised again on the way out.
+    """
+    out: list[tuple[int, list[CommentOut]]] = []
+    for root in threads:
+        rows: list[tuple[Comment, int]] = []
+        stack = [(root, 0)]
+        while stack:  # no recursion: a thread may be deeper than Python's stack
+            comment, depth = stack.pop()
+            if comment.status is CommentStatus.HELD:
+                continue
+            rows.append((comment, depth))
+            stack.extend((reply, depth + 1) for reply in reversed(comment.replies))
+        # answers come after what they answer: walking back, a placeholder is needed when a
+        # comment below it was kept
+        needed: set[int | None] = set()
+        kept: list[CommentOut] = []
+        for comment, depth in reversed(rows):
+            shown = comment.status is CommentStatus.VISIBLE
+            if not shown and comment.id not in needed:
+                continue
+            needed.add(comment.parent_id)
+            kept.append(_comment(comment, depth, shown=shown, site=site))
+        if kept:
+            out.append((root.id, kept[::-1]))
+    return out
+
+
+def _comment(comment: Comment, depth: int, *, shown: bool, site: str) -> CommentOut:
+    return CommentOut(
+        id=comment.id,
+        parent_id=comment.parent_id,
+        depth=depth,
+        removed=not shown,
+        author=comment.author_name if shown else None,
+        body_html=clean_html(comment.body_html) if shown else None,
+        body_markdown=comment.body_markdown if shown else None,
+        created_at=comment.created_at,
+        edited_at=comment.edited_at if shown else None,
+        page_url=f"{site}/articles/{comment.article_id}#comment-{comment.id}",
+    )
