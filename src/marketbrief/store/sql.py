@@ -299,17 +299,25 @@ def normalize_email(email: str) -> str:
 
 
 def _upsert(
-    conn: Connection, table: Any, values: dict[str, Any], keys: Sequence[str], **set_: Any
+    conn: Connection,
+    table: Any,
+    values: dict[str, Any] | Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    **set_: Any,
 ) -> None:
-    """INSERT … ON CONFLICT (keys) DO UPDATE: the other values, or the ``set_`` expressions."""
+    """INSERT … ON CONFLICT (keys) DO UPDATE: the other values, or the ``set_`` expressions.
+    A list of rows (all with the same keys, no two with the same ``keys``) is one executemany."""
+    rows = [values] if isinstance(values, dict) else list(values)
+    if not rows:
+        return
     if conn.dialect.name == "postgresql":
-        pg = postgresql.insert(table).values(values)
-        updates = {k: pg.excluded[k] for k in values if k not in keys} | set_
-        conn.execute(pg.on_conflict_do_update(index_elements=list(keys), set_=updates))
+        pg = postgresql.insert(table)
+        updates = {k: pg.excluded[k] for k in rows[0] if k not in keys} | set_
+        conn.execute(pg.on_conflict_do_update(index_elements=list(keys), set_=updates), rows)
     else:
-        lite = sqlite.insert(table).values(values)
-        updates = {k: lite.excluded[k] for k in values if k not in keys} | set_
-        conn.execute(lite.on_conflict_do_update(index_elements=list(keys), set_=updates))
+        lite = sqlite.insert(table)
+        updates = {k: lite.excluded[k] for k in rows[0] if k not in keys} | set_
+        conn.execute(lite.on_conflict_do_update(index_elements=list(keys), set_=updates), rows)
 
 
 # ── rows ↔ records ──────────────────────────────────────────────────────────────────────────
@@ -928,26 +936,93 @@ class SqlStore:
         the story the article already belongs to.
         """
         with self._transaction(analysis.article.id, write=True) as conn:
-            stored, _ = self._upsert_article(conn, analysis.article)
+            self._write_analyses(conn, [analysis])
+
+    def save_analyses(self, batch: Sequence[Analysis]) -> None:
+        """Store analyses as ``save_analysis`` would one after another, in one transaction.
+
+        Articles not stored yet are inserted with one executemany, and the analyses and their
+        query rows with one per table: ~10× faster than a transaction each for a batch of a
+        thousand (seeding, backfills). All or none of the batch is stored.
+        """
+        if not batch:
+            return
+        with self._transaction(batch[0].article.id, write=True) as conn:
+            self._write_analyses(conn, batch)
+
+    def _new_articles(self, conn: Connection, batch: Sequence[Analysis]) -> set[str]:
+        """The ids of the batch's articles that are stored under neither their id nor their url,
+        inserted here in one executemany. Empty when the batch names an article twice or the
+        insert fails (another writer got there first, a source_id that names no source): the
+        caller then upserts each article on its own, which sorts those cases out."""
+        given = [a.article for a in batch]
+        ids = [a.id for a in given]
+        urls = [a.url for a in given if a.url is not None]
+        if len(set(ids)) < len(ids) or len(set(urls)) < len(urls):
+            return set()
+        taken_ids: set[str] = set()
+        taken_urls: set[str] = set()
+        for chunk in _chunks(ids):
+            query = select(articles.c.id).where(articles.c.id.in_(chunk))
+            taken_ids.update(conn.execute(query).scalars())
+        for chunk in _chunks(urls):
+            query = select(articles.c.url).where(articles.c.url.in_(chunk))
+            taken_urls.update(conn.execute(query).scalars())
+        fresh = [a for a in given if a.id not in taken_ids and a.url not in taken_urls]
+        if not fresh:
+            return set()
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(articles), [_article_values(a) for a in fresh])
+        except IntegrityError:
+            return set()
+        return {a.id for a in fresh}
+
+    def _write_analyses(self, conn: Connection, batch: Sequence[Analysis]) -> None:
+        """``save_analysis`` of each in order, in the caller's transaction."""
+        fresh = self._new_articles(conn, batch) if len(batch) > 1 else set()
+        # One row per stored article: a later analysis of the same article replaces an earlier
+        # one and keeps its story when it names none, as saving them in turn would.
+        chosen: dict[str, tuple[Analysis, str | None]] = {}
+        for analysis in batch:
+            stored_id: str
+            if analysis.article.id in fresh:
+                stored_id = analysis.article.id
+            else:
+                stored, _ = self._upsert_article(conn, analysis.article)
+                stored_id = stored.id
+            _, earlier_story = chosen.pop(stored_id, (analysis, None))
+            chosen[stored_id] = (analysis, analysis.story_id or earlier_story)
+        values = []
+        for stored_id, (analysis, story_id) in chosen.items():
             data = analysis_to_json(analysis)
-            data["id"] = stored.id
+            data["id"] = stored_id
             del data["text"]  # the articles row holds it
-            values = {
-                "article_id": stored.id,
-                "story_id": analysis.story_id,
-                "importance": analysis.importance,
-                "sentiment_label": analysis.sentiment.label,
-                "sentiment_score": analysis.sentiment.score,
-                "data": data,
-            }
-            keep_story: ColumnElement[Any] = func.coalesce(
-                literal_column("excluded.story_id"), analyses.c.story_id
+            values.append(
+                {
+                    "article_id": stored_id,
+                    "story_id": story_id,
+                    "importance": analysis.importance,
+                    "sentiment_label": analysis.sentiment.label,
+                    "sentiment_score": analysis.sentiment.score,
+                    "data": data,
+                }
             )
-            _upsert(conn, analyses, values, ["article_id"], story_id=keep_story)
-            for table, rows in _analysis_rows(stored.id, analysis).items():
-                conn.execute(delete(table).where(table.c.article_id == stored.id))
-                if rows:
-                    conn.execute(insert(table), rows)
+        keep_story: ColumnElement[Any] = func.coalesce(
+            literal_column("excluded.story_id"), analyses.c.story_id
+        )
+        _upsert(conn, analyses, values, ["article_id"], story_id=keep_story)
+        rows: dict[Any, list[dict[str, Any]]] = {}
+        for stored_id, (analysis, _) in chosen.items():
+            for query_table, table_rows in _analysis_rows(stored_id, analysis).items():
+                rows.setdefault(query_table, []).extend(table_rows)
+        # Freshly inserted articles have no query rows to replace.
+        replaced = [stored_id for stored_id in chosen if stored_id not in fresh]
+        for query_table in (article_companies, article_sectors, article_events, key_dates):
+            for chunk in _chunks(replaced):
+                conn.execute(delete(query_table).where(query_table.c.article_id.in_(chunk)))
+            if rows.get(query_table):
+                conn.execute(insert(query_table), rows[query_table])
 
     def get_analysis(self, article_id: str) -> Analysis | None:
         """The stored analysis of an article (with its full stored article), or None."""
@@ -1305,14 +1380,23 @@ class SqlStore:
             return _reader_from_row(row)
 
     def reader_data(self, key: int | str) -> dict[str, Any]:
-        """Everything kept about one reader (for an export): the reader and their send log."""
+        """Everything kept about one reader (for an export): the reader, their send log, their
+        comments whatever their status (with the address hash each was posted from), and the
+        bans that name them."""
         with self._transaction(str(key)) as conn:
             row = self._reader_row(conn, key)
-            query = select(deliveries).where(deliveries.c.reader_id == row["id"])
+            reader_id = row["id"]
+            query = select(deliveries).where(deliveries.c.reader_id == reader_id)
             sent = conn.execute(query.order_by(deliveries.c.id)).mappings()
+            query = select(comments).where(comments.c.reader_id == reader_id)
+            posted = conn.execute(query.order_by(comments.c.id)).mappings()
+            query = select(bans).where(bans.c.reader_id == reader_id)
+            banned = conn.execute(query.order_by(bans.c.id)).mappings()
             return {
                 "reader": dict(row),
                 "deliveries": [dict(d) for d in sent],
+                "comments": [dict(c) for c in posted],
+                "bans": [dict(b) for b in banned],
             }
 
     # ── the send log ──
@@ -1578,12 +1662,15 @@ class SqlStore:
             }
 
     def erase_address(self, email: str) -> Reader | None:
-        """Erase everything kept about ``email``: its reader and send log, its bounces and
-        suppression, the notices sent to it. Returns the reader there was, if any."""
+        """Erase everything kept about ``email``: its reader, their send log, comments
+        (``_erase_comments``), bans and sessions, the address's bounces and suppression, the
+        notices sent to it. Returns the reader there was, if any."""
         address = normalize_email(email)
         with self._transaction(address, write=True) as conn:
             row = conn.execute(select(readers).where(readers.c.email == address)).mappings().first()
             if row is not None:
+                self._erase_comments(conn, row["id"])
+                conn.execute(delete(bans).where(bans.c.reader_id == row["id"]))
                 conn.execute(delete(deliveries).where(deliveries.c.reader_id == row["id"]))
                 conn.execute(delete(readers).where(readers.c.id == row["id"]))
             conn.execute(delete(suppressions).where(suppressions.c.email == address))
@@ -1591,6 +1678,30 @@ class SqlStore:
             return _reader_from_row(row) if row is not None else None
 
     # ── comments ──
+
+    @staticmethod
+    def _erase_comments(conn: Connection, reader_id: int) -> None:
+        """Erase what a reader wrote without breaking others' threads: a comment nobody
+        answered goes (answers of their own first, leaves upwards); one that was answered stays
+        in its place as a deleted comment with no author, text, address hash or reader."""
+        mine = comments.c.reader_id == reader_id
+        answer = comments.alias("answer")
+        answered = select(answer.c.id).where(answer.c.parent_id == comments.c.id).exists()
+        while conn.execute(delete(comments).where(mine, ~answered)).rowcount:
+            pass  # each round removes the leaves the one before uncovered
+        conn.execute(
+            update(comments)
+            .where(mine)
+            .values(
+                status=CommentStatus.DELETED.value,
+                author_name="",
+                body_markdown="",
+                body_html="",
+                edited_at=None,
+                ip_hash=None,
+                reader_id=None,
+            )
+        )
 
     @staticmethod
     def _comment_of(row: RowMapping, replies: tuple[Comment, ...] = ()) -> Comment:
