@@ -48,7 +48,9 @@ from marketbrief.model import (
     EVENT_TYPES,
     Analysis,
     Article,
+    ArticleId,
     Briefing,
+    CalendarEntry,
     FetchedDocument,
     Reader,
     ReaderStatus,
@@ -143,6 +145,17 @@ class AnalyzeResult:
     key: str
     analysis: Analysis | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyDates:
+    """The key dates from ``first_day`` to ``last_day`` (``MarketBrief.key_dates``), earliest
+    first, and the analyses of the articles they come from."""
+
+    first_day: date
+    last_day: date
+    entries: tuple[CalendarEntry, ...]
+    sources: dict[ArticleId, Analysis]
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,7 +695,14 @@ class MarketBrief:
         later: exchange closures and early closes, FOMC meetings, and the company events stated
         in the stored articles published by the end of ``as_of`` — only those of the ``watch``
         tickers when some are given (market-wide dates stay)."""
-        from marketbrief.curate.calendar import MARKET_TZ, build_market_calendar, end_of_day
+        from marketbrief.curate.calendar import build_market_calendar
+
+        today, analyses = self._calendar_reads(as_of, days)
+        return build_market_calendar(analyses, as_of=today, days=days, watch=watch)
+
+    def _calendar_reads(self, as_of: date | None, days: int) -> tuple[date, list[Analysis]]:
+        """The calendar's first day and the stored analyses that may hold its dates."""
+        from marketbrief.curate.calendar import MARKET_TZ, end_of_day
 
         today = as_of or self.clock().astimezone(MARKET_TZ).date()
         if today.year not in CALENDAR_YEARS:
@@ -693,7 +713,62 @@ class MarketBrief:
         analyses = self.store.list_analyses_with_key_dates(
             today - CALENDAR_LOOKBACK, last + CALENDAR_LOOKAHEAD, until=end_of_day(today)
         )
-        return build_market_calendar(analyses, as_of=today, days=days, watch=watch)
+        return today, analyses
+
+    def key_dates(
+        self,
+        *,
+        as_of: date | None = None,
+        days: int = 30,
+        watch: Sequence[str] = (),
+        sector: str | None = None,
+    ) -> KeyDates:
+        """The market calendar (``calendar``, same arguments) and beside it the other dates the
+        stored articles put ahead that share their sentence with one of the article's events
+        (``curate.article_dates``: "RTX guidance change" on the day named) — one entry per day
+        and title, from its most recently published article; with ``watch``, only those naming
+        a watched ticker. With ``sector`` (a GICS sector or industry), the dates of companies
+        and articles only where the article links the sector or a company of the date is in it
+        (market-wide dates stay). Earliest first; market dates before article dates on a day."""
+        from marketbrief.curate import MarketDateKind, article_dates, build_market_calendar
+        from marketbrief.curate.dates import market_entry
+
+        today, analyses = self._calendar_reads(as_of, days)
+        calendar = build_market_calendar(analyses, as_of=today, days=days, watch=watch)
+        watched = set(calendar.watch)
+        stated: dict[tuple[date, date, str], CalendarEntry] = {}
+        for analysis in analyses:  # newest first: the first to state a date keeps it
+            for entry in article_dates(analysis, today=today, last=calendar.last_day):
+                if entry.key is not None:  # a company event: the calendar merged those
+                    continue
+                if watched and not watched & set(entry.tickers):
+                    continue
+                stated.setdefault((entry.day, entry.last_day, entry.title.casefold()), entry)
+        order = [str(kind) for kind in MarketDateKind]
+        entries = sorted(
+            [*(market_entry(d) for d in calendar.dates), *stated.values()],
+            key=lambda e: (e.day, order.index(e.kind) if e.kind in order else len(order), e.title),
+        )
+        by_id = {a.article.id: a for a in analyses}
+        if sector is not None:
+            entries = [e for e in entries if self._in_sector(e, sector, by_id)]
+        return KeyDates(
+            first_day=calendar.first_day,
+            last_day=calendar.last_day,
+            entries=tuple(entries),
+            sources={e.article_id: by_id[e.article_id] for e in entries if e.article_id in by_id},
+        )
+
+    def _in_sector(
+        self, entry: CalendarEntry, sector: str, analyses: dict[ArticleId, Analysis]
+    ) -> bool:
+        if not entry.tickers and entry.article_id is None:
+            return True  # market-wide
+        companies = [self.kb.company(t) for t in entry.tickers]
+        if any(c is not None and sector in (c.sector, c.industry) for c in companies):
+            return True
+        source = analyses.get(entry.article_id) if entry.article_id is not None else None
+        return source is not None and any(s.name == sector for s in source.sectors)
 
     def calendar_ics(self, calendar: MarketCalendar) -> bytes:
         """The calendar as iCalendar; stamped with the end of its as-of day when that is past,
