@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import stat
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,8 +15,9 @@ from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
+from news_support import HOSTILE, LIVE, NOW, XSS, make_analysis, seed_news
 
-from marketbrief.core import MarketBrief
+from marketbrief.core import MarketBrief, make_marketbrief
 from marketbrief.errors import ConfigError
 from marketbrief.settings import load_settings
 from marketbrief.web import create_app
@@ -142,3 +147,56 @@ def test_the_session_cookie_is_signed(brief: MarketBrief) -> None:
         client.cookies.clear()
         client.cookies.set(SESSION_COOKIE, forged)
         assert client.get("/test/who").text == "None"
+
+
+# ── hostile news in the calendar page and the Atom feeds ─────────────────────────────────────
+
+
+@pytest.fixture
+def hostile_news(workspace: Path) -> Iterator[TestClient]:
+    """The seeded news (with its hostile article) and a hostile date ahead, on a clock at NOW."""
+    with make_marketbrief(load_settings(), clock=lambda: NOW) as brief:
+        seed_news(brief)
+        text = f"{XSS[0]} {XSS[2]} {XSS[4]} buyback\nMore."
+        brief.store.save_analysis(
+            make_analysis(
+                "evil-date",
+                published_at=NOW - timedelta(hours=1, minutes=30),
+                title=HOSTILE,
+                event="buyback",
+                text=text,
+            )
+        )
+        with TestClient(create_app(brief.settings, brief=brief, clock=lambda: NOW)) as client:
+            yield client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/calendar?days=120",
+        "/calendar?ticker=RTX&days=120",
+        "/feeds/tickers/RTX.atom",
+        "/feeds/sectors/Aerospace%20%26%20Defense.atom",
+    ],
+)
+def test_hostile_news_stays_inert_in_the_calendar_and_atom(
+    hostile_news: TestClient, url: str
+) -> None:
+    response = hostile_news.get(url)
+    assert response.status_code == 200
+    lowered = response.text.lower()
+    page = url.startswith("/calendar")
+    # In XML, a quote inside text is plain text: there only tags would be live.
+    for live in LIVE if page else [x for x in LIVE if x.startswith("<")]:
+        assert live not in lowered, live
+    if page:
+        assert "<script" not in lowered  # the CSP forbids scripts; none comes from the news
+        shown = html.unescape(response.text)
+        assert HOSTILE in shown  # the hostile article's title, as text
+        assert f"{XSS[0]} {XSS[2]} {XSS[4]} buyback" in shown  # the date's detail, as text
+    else:
+        root = ET.fromstring(response.content)
+        atom = "{http://www.w3.org/2005/Atom}"
+        titles = [e.findtext(f"{atom}title") for e in root.iter(f"{atom}entry")]
+        assert HOSTILE.replace("\r\n", "\n").replace("\r", "\n") in titles

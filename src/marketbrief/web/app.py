@@ -73,6 +73,7 @@ def create_app(
     _install_pages(app)
     # Imported here: route modules import this one for what pages share.
     from marketbrief.web.api import install_api
+    from marketbrief.web.calendar_page import install_calendar_page
     from marketbrief.web.comments import install_comments
     from marketbrief.web.feeds import install_feeds
     from marketbrief.web.reader import install_reader
@@ -83,6 +84,7 @@ def create_app(
     install_reader(app)
     install_api(app)
     install_feeds(app)
+    install_calendar_page(app)
     return app
 
 
