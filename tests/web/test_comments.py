@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -470,6 +471,51 @@ def test_readers_never_touch_another_readers_comments(
         assert web.get("/moderation").status_code == 404
     assert brief.store.get_comment(hers) == before
     assert brief.store.list_bans(now=START) == []
+
+
+def test_a_readers_comments_are_in_their_export_and_erased_with_them(
+    site: Site, brief: MarketBrief, article: str
+) -> None:
+    ada = reader(brief, "ada@example.com", "Adaline")
+    bob = reader(brief, "bob@example.com", "Bob")
+    web = site.browser(reader=ada)
+    answered = comment_id_of(post(web, "Adaline's words, answered"))
+    approve(site, answered)
+    alone = comment_id_of(post(web, "Adaline's words, alone"))
+    held = comment_id_of(post(web, "Adaline's words, " + "[l](https://x.example) " * 3))
+    answer = comment_id_of(
+        post(site.browser("198.51.100.7", bob), "Bob answers", parent=str(answered))
+    )
+    approve(site, answer)
+
+    export = web.get("/manage/export").json()
+    assert [(c["id"], c["status"]) for c in export["comments"]] == [
+        (answered, "visible"),
+        (alone, "visible"),
+        (held, "held"),
+    ]
+    assert "Bob answers" not in json.dumps(export)
+
+    response = web.post(
+        "/manage/delete", data={"csrf_token": csrf_from(web, "/manage"), "confirm_delete": "yes"}
+    )
+    assert response.status_code == 200 and "comments are erased" in response.text
+    page = shown(site.browser("192.0.2.44"))
+    assert "Adaline" not in page
+    assert "This comment was removed." in page and "Bob answers" in page
+    api = site.browser("192.0.2.44").get("/api/v1/articles/a1/comments").json()["items"]
+    assert [(c["id"], c["removed"], c["author"]) for c in api] == [
+        (answered, True, None),
+        (answer, False, "Bob"),
+    ]
+    left = brief.store.get_comment(answered)
+    assert (left.reader_id, left.ip_hash, left.author_name, left.body_markdown) == (
+        None,
+        None,
+        "",
+        "",
+    )
+    assert brief.store.list_comments_by_status(CommentStatus.HELD) == []
 
 
 # ── operators ──

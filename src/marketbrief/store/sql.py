@@ -1380,14 +1380,23 @@ class SqlStore:
             return _reader_from_row(row)
 
     def reader_data(self, key: int | str) -> dict[str, Any]:
-        """Everything kept about one reader (for an export): the reader and their send log."""
+        """Everything kept about one reader (for an export): the reader, their send log, their
+        comments whatever their status (with the address hash each was posted from), and the
+        bans that name them."""
         with self._transaction(str(key)) as conn:
             row = self._reader_row(conn, key)
-            query = select(deliveries).where(deliveries.c.reader_id == row["id"])
+            reader_id = row["id"]
+            query = select(deliveries).where(deliveries.c.reader_id == reader_id)
             sent = conn.execute(query.order_by(deliveries.c.id)).mappings()
+            query = select(comments).where(comments.c.reader_id == reader_id)
+            posted = conn.execute(query.order_by(comments.c.id)).mappings()
+            query = select(bans).where(bans.c.reader_id == reader_id)
+            banned = conn.execute(query.order_by(bans.c.id)).mappings()
             return {
                 "reader": dict(row),
                 "deliveries": [dict(d) for d in sent],
+                "comments": [dict(c) for c in posted],
+                "bans": [dict(b) for b in banned],
             }
 
     # ── the send log ──
@@ -1653,12 +1662,15 @@ class SqlStore:
             }
 
     def erase_address(self, email: str) -> Reader | None:
-        """Erase everything kept about ``email``: its reader and send log, its bounces and
-        suppression, the notices sent to it. Returns the reader there was, if any."""
+        """Erase everything kept about ``email``: its reader, their send log, comments
+        (``_erase_comments``) and the bans naming them, the address's bounces and suppression,
+        the notices sent to it. Returns the reader there was, if any."""
         address = normalize_email(email)
         with self._transaction(address, write=True) as conn:
             row = conn.execute(select(readers).where(readers.c.email == address)).mappings().first()
             if row is not None:
+                self._erase_comments(conn, row["id"])
+                conn.execute(delete(bans).where(bans.c.reader_id == row["id"]))
                 conn.execute(delete(deliveries).where(deliveries.c.reader_id == row["id"]))
                 conn.execute(delete(readers).where(readers.c.id == row["id"]))
             conn.execute(delete(suppressions).where(suppressions.c.email == address))
@@ -1666,6 +1678,30 @@ class SqlStore:
             return _reader_from_row(row) if row is not None else None
 
     # ── comments ──
+
+    @staticmethod
+    def _erase_comments(conn: Connection, reader_id: int) -> None:
+        """Erase what a reader wrote without breaking others' threads: a comment nobody
+        answered goes (answers of their own first, leaves upwards); one that was answered stays
+        in its place as a deleted comment with no author, text, address hash or reader."""
+        mine = comments.c.reader_id == reader_id
+        answer = comments.alias("answer")
+        answered = select(answer.c.id).where(answer.c.parent_id == comments.c.id).exists()
+        while conn.execute(delete(comments).where(mine, ~answered)).rowcount:
+            pass  # each round removes the leaves the one before uncovered
+        conn.execute(
+            update(comments)
+            .where(mine)
+            .values(
+                status=CommentStatus.DELETED.value,
+                author_name="",
+                body_markdown="",
+                body_html="",
+                edited_at=None,
+                ip_hash=None,
+                reader_id=None,
+            )
+        )
 
     @staticmethod
     def _comment_of(row: RowMapping, replies: tuple[Comment, ...] = ()) -> Comment:

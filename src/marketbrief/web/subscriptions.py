@@ -11,7 +11,9 @@
   no cookie, no CSRF: the token is the authority) stops the briefings.
 - **Sign-in by a link** (no passwords): ``POST /signin`` mails a "signin" token (30 minutes)
   to a reader who once confirmed; the page says the same whether or not there is one.
-- **Manage** (signed in): watchlist, schedule, export (JSON), stop/resume, delete, sign out.
+- **Manage** (signed in): watchlist, schedule, export (JSON: everything kept about the reader
+  and their address, comments included), stop/resume, delete (the erasure of
+  ``MarketBrief.erase_reader``: comments lose author and text, see docs/privacy.md), sign out.
 
 No GET here changes anything. A reader is only ever the one named by a signed token or the
 session cookie: no route takes a reader id from the request.
@@ -462,7 +464,7 @@ def export(request: Request) -> Response:
     reader = _current_reader(request)
     if reader is None:
         return _to_signin()
-    data = brief_of(request).store.reader_data(reader.id)
+    data = brief_of(request).export_reader(str(reader.id))
     body = json.dumps(data, indent=2, ensure_ascii=False, default=_json_value)
     return Response(
         body + "\n",
@@ -513,7 +515,8 @@ def delete(request: Request, form: Posted) -> Response:
     if form.get("confirm_delete") != "yes":
         errors = {"confirm_delete": "Tick the box to confirm that everything should be erased."}
         return _manage_page(request, reader, errors=errors, status_code=400)
-    brief_of(request).store.remove_reader(reader.id)
+    # the erasure a person may ask for (as `readers delete`): docs/privacy.md
+    brief_of(request).erase_reader(str(reader.id))
     _log(logging.INFO, "reader.deleted", reader=reader.id)
     response = render(request, "deleted.html", {"reader_id": None})
     sign_out(response)
