@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import tempfile
+from datetime import datetime
 from email import policy
 from email.errors import HeaderParseError
 from email.header import Header
@@ -164,15 +165,18 @@ def mail_domain(sender: str) -> str:
 
 
 def briefing_message_id(reader: Reader, period: str, *, domain: str) -> str:
-    """The Message-ID of ``reader``'s briefing for ``period`` (``2025-06-27``, ``2025-W26``):
-    the same reader and period always give the same id, so a resent briefing is recognisably
-    the one sent before (and a mail client shows it once). The hash covers the reader's
-    address too: a reused reader id never collides with a former reader's mail."""
+    """The Message-ID of ``reader``'s briefing for ``period`` (``2025-06-27``, ``2025-W26``),
+    or alert (``alert/s-…``): the same reader and period always give the same id, so a resent
+    briefing is recognisably the one sent before (and a mail client shows it once). The hash
+    covers the reader's address too: a reused reader id never collides with a former reader's
+    mail."""
     if not _DOMAIN.match(domain):
         raise InvalidInputError("not a domain name", key=domain)
     digest = hashlib.sha256(f"{reader.id}\n{reader.email.strip().lower()}\n{period}".encode())
-    label = re.sub(r"[^A-Za-z0-9-]+", "-", period).strip("-") or "period"
-    return f"<briefing.{reader.id}.{label}.{digest.hexdigest()[:16]}@{domain}>"
+    # An alert's period names its kind: <alert.7.s-….…@…>, short enough for one header line.
+    kind, name = ("alert", period[6:]) if period.startswith("alert/") else ("briefing", period)
+    label = re.sub(r"[^A-Za-z0-9-]+", "-", name).strip("-") or "period"
+    return f"<{kind}.{reader.id}.{label}.{digest.hexdigest()[:16]}@{domain}>"
 
 
 def _checked_uri(uri: str, *, schemes: tuple[str, ...]) -> str:
@@ -197,6 +201,47 @@ def list_unsubscribe(url: str | None, mailto: str | None = None) -> str | None:
     return ", ".join(uris) or None
 
 
+def build_reader_email(
+    reader: Reader,
+    *,
+    sender: str,
+    subject: str,
+    html: str,
+    text: str,
+    sent_at: datetime,
+    message_id: str | None = None,
+    unsubscribe_url: str | None = None,
+    unsubscribe_mailto: str | None = None,
+    list_id: str = "briefings",
+) -> EmailMessage:
+    """A MIME message to ``reader``: text/plain and text/html alternatives (briefings and
+    alerts alike; see :func:`build_briefing_email` for the arguments). ``list_id`` names the
+    mailing list in ``List-Id`` (``marketbrief <list_id> <<list_id>.<domain>>``)."""
+    from_address = parse_address(sender, key="mail_from")
+    domain = mail_domain(sender)
+    if message_id is None:
+        message_id = make_msgid(idstring=list_id, domain=domain)
+    elif not _MESSAGE_ID.fullmatch(message_id):
+        raise InvalidInputError("a Message-ID is <left@domain>", key=header_text(message_id))
+    unsubscribe = list_unsubscribe(unsubscribe_url, unsubscribe_mailto)
+
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["From"] = from_address
+    message["To"] = reader_address(reader)
+    message["Subject"] = header_text(subject)
+    message["Date"] = format_datetime(sent_at)
+    message["Message-ID"] = message_id
+    message["List-Id"] = f"marketbrief {list_id} <{list_id}.{domain}>"
+    if unsubscribe is not None:
+        message["List-Unsubscribe"] = unsubscribe
+        if unsubscribe_url:
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    # Quoted-printable keeps both parts 7-bit: any relay takes them, long HTML lines included.
+    message.set_content(text, cte="quoted-printable")
+    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    return message
+
+
 def build_briefing_email(
     briefing: Briefing,
     *,
@@ -219,28 +264,17 @@ def build_briefing_email(
     reader's address must be valid (``InvalidInputError``); the subject and the reader's name
     are cleaned of control characters.
     """
-    from_address = parse_address(sender, key="mail_from")
-    domain = mail_domain(sender)
-    if message_id is None:
-        message_id = make_msgid(idstring="briefing", domain=domain)
-    elif not _MESSAGE_ID.fullmatch(message_id):
-        raise InvalidInputError("a Message-ID is <left@domain>", key=header_text(message_id))
-    unsubscribe = list_unsubscribe(unsubscribe_url, unsubscribe_mailto)
-
-    message = EmailMessage(policy=MAIL_POLICY)
-    message["From"] = from_address
-    message["To"] = reader_address(briefing.reader)
-    message["Subject"] = header_text(subject)
-    message["Date"] = format_datetime(briefing.generated_at)
-    message["Message-ID"] = message_id
-    message["List-Id"] = f"marketbrief briefings <briefings.{domain}>"
-    if unsubscribe is not None:
-        message["List-Unsubscribe"] = unsubscribe
-        if unsubscribe_url:
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    # Quoted-printable keeps both parts 7-bit: any relay takes them, long HTML lines included.
-    message.set_content(text, cte="quoted-printable")
-    message.add_alternative(html, subtype="html", cte="quoted-printable")
+    message = build_reader_email(
+        briefing.reader,
+        sender=sender,
+        subject=subject,
+        html=html,
+        text=text,
+        sent_at=briefing.generated_at,
+        message_id=message_id,
+        unsubscribe_url=unsubscribe_url,
+        unsubscribe_mailto=unsubscribe_mailto,
+    )
     if ics is not None and briefing.key_dates:
         message.add_attachment(ics, maintype="text", subtype="calendar", filename="key-dates.ics")
     return message

@@ -1,4 +1,5 @@
-"""Render a briefing as HTML and as plain text (Jinja2 templates beside this module).
+"""Render a briefing, and an alert, as HTML and as plain text (Jinja2 templates beside this
+module; both emails share ``_layout.html`` and ``_footer.txt``).
 
 The HTML is an email first: one fluid column at most 600px wide, laid out with tables, every
 style inline (many mail clients drop ``<style>``), and a ``<style>`` block that only adds — a
@@ -9,16 +10,20 @@ styles come from :data:`STYLES`, so a colour is changed in one place.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from marketbrief.deliver.outbox import one_line
 from marketbrief.model import (
     Briefing,
+    BriefingItem,
     CalendarEntry,
+    CompanyLink,
     CompanyRole,
+    Reader,
     StoryChange,
     WatchlistStory,
     event_label,
@@ -255,28 +260,86 @@ def briefing_title(briefing: Briefing) -> str:
     return f"Your market briefing — {briefing.generated_at.strftime('%B %-d, %Y')}"
 
 
+def _render(name: str, reader: Reader, links: tuple[str | None, str | None], **values: Any) -> str:
+    """Template ``name`` for ``reader``; ``links``: the unsubscribe and preferences links of
+    the footer every email shares (``_layout.html``, ``_footer.txt``)."""
+    unsubscribe_url, manage_url = links
+    return (
+        _environment()
+        .get_template(name)
+        .render(reader=reader, unsubscribe_url=unsubscribe_url, manage_url=manage_url, **values)
+    )
+
+
 def render_briefing_html(
     briefing: Briefing, *, unsubscribe_url: str | None = None, manage_url: str | None = None
 ) -> str:
     """The briefing as an HTML email; the footer links to ``unsubscribe_url`` and
     ``manage_url`` (the reader's preferences page) when given."""
-    template = _environment().get_template("briefing.html")
-    return template.render(
-        briefing=briefing,
-        title=briefing_title(briefing),
-        unsubscribe_url=unsubscribe_url,
-        manage_url=manage_url,
-    )
+    links = (unsubscribe_url, manage_url)
+    title = briefing_title(briefing)
+    return _render("briefing.html", briefing.reader, links, briefing=briefing, title=title)
 
 
 def render_briefing_text(
     briefing: Briefing, *, unsubscribe_url: str | None = None, manage_url: str | None = None
 ) -> str:
     """The briefing as plain text (lines of at most 78 characters, but for long links)."""
-    template = _environment().get_template("briefing.txt")
-    return template.render(
-        briefing=briefing,
-        title=briefing_title(briefing),
-        unsubscribe_url=unsubscribe_url,
-        manage_url=manage_url,
+    links = (unsubscribe_url, manage_url)
+    title = briefing_title(briefing)
+    return _render("briefing.txt", briefing.reader, links, briefing=briefing, title=title)
+
+
+# ── alerts ──────────────────────────────────────────────────────────────────────────────────
+
+
+def alert_headline(item: BriefingItem, company: CompanyLink | None) -> str:
+    """Who and what happened: "RTX Corporation (RTX): contract award"; the watched sector
+    ("Energy: M&A") when no company is named, the event alone when neither is; "" for none."""
+    if company is not None:
+        who = (
+            company.ticker
+            if company.name == company.ticker
+            else f"{company.name} ({company.ticker})"
+        )
+    else:
+        sectors = [h.removeprefix("sector: ") for h in item.matched if h.startswith("sector: ")]
+        who = sectors[0] if sectors else ""
+    what = event_label(item.events[0]) if item.events else ""
+    return one_line(": ".join(part for part in (who, what) if part))
+
+
+def alert_title(item: BriefingItem, company: CompanyLink | None) -> str:
+    """An alert's subject: its headline, then the story's: "RTX Corporation (RTX): contract
+    award — Raytheon wins $1.2bn Patriot order"."""
+    headline = alert_headline(item, company)
+    title = one_line(item.title)
+    return f"{headline} — {title}" if headline else title
+
+
+def render_alert_parts(
+    reader: Reader,
+    item: BriefingItem,
+    *,
+    company: CompanyLink | None = None,
+    sent_at: datetime,
+    unsubscribe_url: str | None = None,
+    manage_url: str | None = None,
+) -> tuple[str, str]:
+    """An alert as an HTML email and as plain text: the story ``item`` (told as the briefing
+    tells a top story) under its headline; ``company``: the watched company it is about. The
+    footer is the briefing's."""
+    watch = reader.watchlist
+    values = {
+        "item": item,
+        "company": company,
+        "headline": alert_headline(item, company) or "News alert",
+        "title": alert_title(item, company),
+        "sent_at": sent_at,
+        "following": [*watch.tickers, *watch.sectors, *(event_label(e) for e in watch.event_types)],
+    }
+    links = (unsubscribe_url, manage_url)
+    return (
+        _render("alert.html", reader, links, **values),
+        _render("alert.txt", reader, links, **values),
     )
