@@ -220,6 +220,22 @@ def _item(
     )
 
 
+def story_item(
+    story: Story,
+    analyses: Sequence[Analysis],
+    reader: Reader,
+    *,
+    now: datetime,
+    public_url: str | None = None,
+    hits: tuple[str, ...] = (),
+) -> BriefingItem:
+    """``story`` as a briefing tells it: through the most important of ``analyses`` (some of
+    its articles), with the insight line for ``reader`` and the links to the web reader."""
+    today = now.astimezone(MARKET_TZ).date()
+    group = _Group(story.id, story, list(analyses))
+    return _item(group, reader, today=today, public_url=public_url, hits=hits)
+
+
 def _change(group: _Group, item: BriefingItem, new: set[ArticleId]) -> StoryChange:
     story = group.story
     members = story.members if story is not None else ()

@@ -7,8 +7,10 @@ period, whoever sends it and however often the sender restarts.
   ``"2026-11-28"``, due at ``send_time`` local time on that date.
 - **weekly**: one period per ISO week of that calendar, key ``"2026-W48"``, due on ``weekday``
   (0 = Monday) at ``send_time``.
-- **alerts**: no scheduled period — alert readers get no scheduled briefing (an alert per new
-  watchlist story is not built yet); ``current_period`` and ``due_period`` return ``None``.
+- **alerts**: no scheduled period and no briefing (``current_period`` and ``due_period``
+  return ``None``): one period per *story*, key ``"alert/<story id>"`` (:func:`alert_period`),
+  due the moment the sender finds that the story matters to the reader (``curate.alerts``).
+  A reader gets at most one alert per story, ever, by the same send log as briefings.
 
 Daylight saving: a local time that does not exist (02:30 on a spring-forward night) is due at
 the first instant after the gap (03:00); one that happens twice (01:30 on a fall-back night) is
@@ -129,4 +131,26 @@ def next_period(reader: Reader, period: Period) -> Period | None:
     return None
 
 
-__all__ = ["Period", "current_period", "due_period", "local_instant", "next_period", "week_key"]
+ALERT_PREFIX = "alert/"
+
+
+def alert_period(story_id: str) -> str:
+    """The send-log period of an alert about a story: ``"alert/s-0123456789abcdef"``."""
+    return f"{ALERT_PREFIX}{story_id}"
+
+
+def is_alert_period(period: str) -> bool:
+    return period.startswith(ALERT_PREFIX)
+
+
+__all__ = [
+    "ALERT_PREFIX",
+    "Period",
+    "alert_period",
+    "current_period",
+    "due_period",
+    "is_alert_period",
+    "local_instant",
+    "next_period",
+    "week_key",
+]
