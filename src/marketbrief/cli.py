@@ -536,7 +536,11 @@ def readers_add(
         ),
     ] = None,
     cadence: Annotated[
-        str, typer.Option(help=f"How often: {', '.join(CADENCES)} (alerts: not scheduled yet).")
+        str,
+        typer.Option(
+            help=f"How often: {', '.join(CADENCES)} (alerts: an email as a story about the "
+            "watchlist breaks, instead of a briefing; --time and --tz do not apply)."
+        ),
     ] = "daily",
     at: Annotated[str, typer.Option("--time", help="Local time of the briefing, HH:MM.")] = "07:00",
     tz: Annotated[str, typer.Option("--tz", help="The reader's IANA time zone.")] = (

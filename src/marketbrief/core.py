@@ -656,9 +656,9 @@ class MarketBrief:
         should_stop: Callable[[], bool] = _never,
         stale_after: timedelta | None = None,
     ) -> SendReport:
-        """Send the briefings that are due (see ``marketbrief.sender``): to every confirmed
-        reader, or to the one with this email. ``force_now``: each reader's current period
-        (today, this week) is due now — still at most once per period."""
+        """Send the briefings that are due, and the alerts (see ``marketbrief.sender``): to
+        every confirmed reader, or to the one with this email. ``force_now``: each reader's
+        current period (today, this week) is due now — still at most once per period."""
         from marketbrief.sender import CLAIM_TIMEOUT, Sender
 
         readers = None
@@ -675,6 +675,7 @@ class MarketBrief:
             store=self.store,
             settings=self.settings,
             build=lambda r, now: self.brief(r, now=now, reads=reads),
+            news=reads.news,
             clock=self.clock,
             stale_after=stale_after or CLAIM_TIMEOUT,
             should_stop=should_stop,

@@ -25,6 +25,16 @@ Run-level failures stop the run and hand the claim in hand back uncounted: setti
 work (``ConfigError``), an SMTP server that cannot be reached or refuses our sender address. The
 readers not reached stay due for the next run. ``should_stop`` is asked between readers (a
 SIGTERM finishes the reader in hand, then the run ends).
+
+**Alerts.** A reader with the ``alerts`` cadence has no scheduled period: each story that
+``curate.alerts`` selects for them is a period of its own, ``alert/<story id>``, due when it is
+found, and goes through the same steps 2–5 (claim, suppression, Message-ID of reader and
+period, finish): one alert per reader and story, however often the sender runs or restarts. A
+story merged into another keeps its alert: a story counts as alerted when the send log has the
+period of its id or of the id of any story merged into it. At most ``MAX_PER_DAY`` alerts go to
+a reader in any 24 hours (counted in the send log: sent, being sent, or waiting for a retry);
+the stories past that are recorded as skipped ("daily alert limit"), not sent later. Two
+senders working on one reader at the same moment may each send one past the limit.
 """
 
 from __future__ import annotations
@@ -40,16 +50,27 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, NoReturn
 
-from marketbrief.curate.schedule import Period, current_period, due_period
+from marketbrief.curate.alerts import ALERT_DAY, FRESH_FOR, MAX_PER_DAY, Alert, select_alerts
+from marketbrief.curate.schedule import (
+    ALERT_PREFIX,
+    Period,
+    alert_period,
+    current_period,
+    due_period,
+    is_alert_period,
+)
 from marketbrief.deliver import (
     Mailer,
+    alert_title,
     briefing_message_id,
     briefing_title,
     build_briefing_email,
     build_calendar,
+    build_reader_email,
     is_bounce,
     mail_domain,
     make_mailer,
+    render_alert_parts,
     render_briefing_html,
     render_briefing_text,
 )
@@ -60,8 +81,18 @@ from marketbrief.errors import (
     PermanentDeliveryError,
     TemporaryDeliveryError,
 )
-from marketbrief.model import Briefing, Delivery, DeliveryStatus, Reader, ReaderStatus
+from marketbrief.model import (
+    Analysis,
+    Briefing,
+    Delivery,
+    DeliveryStatus,
+    Reader,
+    ReaderStatus,
+    Story,
+    StoryId,
+)
 from marketbrief.settings import Settings
+from marketbrief.stories import story_id_for
 
 if TYPE_CHECKING:
     from marketbrief.store import SqlStore
@@ -77,6 +108,8 @@ RETRY_MAX = timedelta(hours=1)
 MAX_ERROR_TEXT = 500
 
 BuildBriefing = Callable[[Reader, datetime], Briefing]
+# The stored analyses and stories from an instant on (alerts read the recent ones).
+ReadNews = Callable[[datetime], tuple[Sequence[Analysis], Sequence[Story]]]
 
 
 def _log(level: int, event: str, **fields: object) -> None:
@@ -161,6 +194,45 @@ def briefing_email(rendered: RenderedBriefing, *, sender: str, period: str) -> E
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedAlert:
+    """An alert as the reader gets it: subject, HTML and text."""
+
+    alert: Alert
+    subject: str
+    html: str
+    text: str
+    links: ReaderLinks
+
+
+def render_alert(alert: Alert, links: ReaderLinks) -> RenderedAlert:
+    html, text = render_alert_parts(
+        alert.reader,
+        alert.item,
+        company=alert.company,
+        sent_at=alert.found_at,
+        unsubscribe_url=links.unsubscribe_url,
+        manage_url=links.manage_url,
+    )
+    return RenderedAlert(alert, alert_title(alert.item, alert.company), html, text, links)
+
+
+def alert_email(rendered: RenderedAlert, *, sender: str) -> EmailMessage:
+    """The email of a rendered alert, with the stable Message-ID of its reader and period."""
+    alert = rendered.alert
+    return build_reader_email(
+        alert.reader,
+        sender=sender,
+        subject=rendered.subject,
+        html=rendered.html,
+        text=rendered.text,
+        sent_at=alert.found_at,
+        message_id=briefing_message_id(alert.reader, alert.period, domain=mail_domain(sender)),
+        unsubscribe_url=rendered.links.unsubscribe_url,
+        list_id="alerts",
+    )
+
+
 # ── what a run did ──────────────────────────────────────────────────────────────────────────
 
 
@@ -202,8 +274,10 @@ class _StopRun(Exception):
 class Sender:
     """Sends the due briefings of one installation (see the module docstring).
 
-    ``build`` makes a reader's briefing as of an instant; ``mailer`` opens the mailer (once, on
-    the first message); ``clock`` is read for each reader, so a long run sees time pass.
+    ``build`` makes a reader's briefing as of an instant; ``news`` reads the stored analyses
+    and stories from an instant on, for the alert readers' alerts; ``mailer`` opens the mailer
+    (once, on the first message); ``clock`` is read for each reader, so a long run sees time
+    pass.
     """
 
     store: SqlStore
@@ -211,6 +285,7 @@ class Sender:
     build: BuildBriefing
     clock: Callable[[], datetime]
     mailer: Callable[[], Mailer] | None = None
+    news: ReadNews | None = None  # None: no alerts are sent
     worker: str = field(default_factory=new_worker_id)
     stale_after: timedelta = CLAIM_TIMEOUT
     should_stop: Callable[[], bool] = _never
@@ -246,6 +321,9 @@ class Sender:
                 if key is None:
                     key = load_secret_key(self.settings)
                 try:
+                    if reader.cadence == "alerts":
+                        self._send_alerts(reader, mailer, key, outcomes)
+                        continue
                     outcome = self._send_one(reader, force_now, mailer, key)
                 except _StopRun as stop:
                     stopped = stop.reason
@@ -284,17 +362,94 @@ class Sender:
                 _log(logging.INFO, "send.skipped", reader=reader.id, period=period.key, why="late")
                 return SendOutcome(reader, period.key, DeliveryStatus.SKIPPED, error=reason)
             return None
-        delivery = self.store.claim_delivery(
+        delivery = self._claim(reader, period.key, due_at=period.due_at, now=now)
+        if delivery is None:
+            return None  # sent, held by another sender, or its retry is not due yet
+
+        def compose() -> EmailMessage:
+            rendered = render_briefing(
+                self.build(reader, now), reader_links(self.settings, reader, key=key)
+            )
+            return briefing_email(rendered, sender=self.settings.mail_from, period=period.key)
+
+        return self._deliver(reader, delivery, now, mailer, compose)
+
+    def _send_alerts(
+        self,
+        reader: Reader,
+        mailer: Callable[[], Mailer],
+        key: bytes,
+        outcomes: list[SendOutcome],
+    ) -> None:
+        """Send ``reader`` an alert for each story selected for them now, within the daily
+        limit (the stories past it are recorded as skipped); each outcome goes to
+        ``outcomes``. A stop request is honoured between alerts."""
+        if self.news is None:
+            return
+        now = self.clock()
+        log = {d.period: d for d in self.store.list_deliveries(reader_id=reader.id)}
+        log = {period: d for period, d in log.items() if is_alert_period(period)}
+        pending = {p: d for p, d in log.items() if d.status not in _SETTLED}
+        settled = log.keys() - pending.keys()
+
+        def alerted(story: Story) -> bool:
+            if alert_period(story.id) in settled:
+                return True
+            merged = (story_id_for(article_id) for article_id in story.article_ids)
+            return any(alert_period(s) in log for s in merged if s != story.id)
+
+        # A pending alert was fresh when found: read back far enough to find its story again.
+        read_from = min([now - FRESH_FOR, *(d.due_at - FRESH_FOR for d in pending.values())])
+        analyses, stories = self.news(read_from)
+        alerts = select_alerts(
+            reader,
+            analyses,
+            stories,
+            now=now,
+            public_url=self.settings.public_url,
+            alerted=alerted,
+            pending={StoryId(p.removeprefix(ALERT_PREFIX)) for p in pending},
+        )
+        taken = sum(1 for d in log.values() if d.due_at > now - ALERT_DAY and d.status in _COUNTED)
+        for alert in alerts:
+            if self.should_stop():
+                raise _StopRun("asked to stop")
+            period = alert.period
+            if period not in pending and taken >= MAX_PER_DAY:
+                reason = f"daily alert limit: {MAX_PER_DAY} in 24 hours"
+                if self.store.skip_delivery(reader.id, period, due_at=now, now=now, reason=reason):
+                    _log(logging.INFO, "send.skipped", reader=reader.id, period=period, why="limit")
+                    outcomes.append(
+                        SendOutcome(reader, period, DeliveryStatus.SKIPPED, error=reason)
+                    )
+                continue
+            delivery = self._claim(reader, period, due_at=now, now=now)
+            if delivery is None:
+                continue  # settled, held by another sender, or its retry is not due yet
+            if period not in pending:
+                taken += 1
+
+            def compose(alert: Alert = alert) -> EmailMessage:
+                rendered = render_alert(alert, reader_links(self.settings, reader, key=key))
+                return alert_email(rendered, sender=self.settings.mail_from)
+
+            outcome = self._deliver(reader, delivery, now, mailer, compose)
+            if outcome is not None:
+                outcomes.append(outcome)
+                if outcome.status not in _COUNTED and period not in pending:
+                    taken -= 1
+
+    def _claim(
+        self, reader: Reader, period: str, *, due_at: datetime, now: datetime
+    ) -> Delivery | None:
+        return self.store.claim_delivery(
             reader.id,
-            period.key,
-            due_at=period.due_at,
+            period,
+            due_at=due_at,
             worker=self.worker,
             now=now,
             stale_after=self.stale_after,
         )
-        if delivery is None:
-            return None  # sent, held by another sender, or its retry is not due yet
-        return self._deliver(reader, delivery, now, mailer, key)
 
     def _finish(
         self,
@@ -334,8 +489,9 @@ class Sender:
         delivery: Delivery,
         now: datetime,
         mailer: Callable[[], Mailer],
-        key: bytes,
+        compose: Callable[[], EmailMessage],
     ) -> SendOutcome | None:
+        """Send the claimed ``delivery``: ``compose`` builds its email (a briefing, an alert)."""
         lateness = timedelta(seconds=self.settings.send_max_lateness)
         if now - delivery.due_at > lateness:  # a retry or a takeover that came too late
             return self._finish(reader, delivery, DeliveryStatus.SKIPPED, error="late")
@@ -345,12 +501,7 @@ class Sender:
         if self.store.is_suppressed(reader.email):
             return self._finish(reader, delivery, DeliveryStatus.SKIPPED, error="suppressed")
         try:
-            rendered = render_briefing(
-                self.build(reader, now), reader_links(self.settings, reader, key=key)
-            )
-            message = briefing_email(
-                rendered, sender=self.settings.mail_from, period=delivery.period
-            )
+            message = compose()
         except ConfigError as error:
             self._stop(delivery, str(error))
         except Exception as error:  # a bad briefing fails its reader, not the run
@@ -397,17 +548,22 @@ class Sender:
 
 
 _SETTLED = frozenset({DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED})
+# The alerts that count towards the daily limit: sent, being sent, or to be retried.
+_COUNTED = frozenset({DeliveryStatus.SENT, DeliveryStatus.CLAIMED, DeliveryStatus.RETRY})
 
 
 __all__ = [
     "CLAIM_TIMEOUT",
     "ReaderLinks",
+    "RenderedAlert",
     "RenderedBriefing",
     "SendOutcome",
     "SendReport",
     "Sender",
+    "alert_email",
     "briefing_email",
     "reader_links",
+    "render_alert",
     "render_briefing",
     "retry_delay",
 ]
