@@ -19,6 +19,7 @@ from news_support import HOSTILE, LIVE, NOW, XSS, make_analysis, seed_news
 
 from marketbrief.core import MarketBrief, make_marketbrief
 from marketbrief.errors import ConfigError
+from marketbrief.model import Watchlist
 from marketbrief.settings import load_settings
 from marketbrief.web import create_app
 from marketbrief.web.app import require_csrf, sign_in, signed_in_reader
@@ -137,12 +138,16 @@ def test_a_state_changing_form_needs_its_csrf_token(brief: MarketBrief) -> None:
 
 
 def test_the_session_cookie_is_signed(brief: MarketBrief) -> None:
+    reader = brief.store.add_reader("ada@example.com", "Ada", Watchlist(), now=NOW)
     with app_with_a_form(brief) as client:
         client.get("/")
         token = csrf_of(client, brief)
         assert client.get("/test/who").text == "None"
-        client.post("/test/sign-in/42", data={"csrf_token": token})
-        assert client.get("/test/who").text == "42"
+        assert client.post("/test/sign-in/999", data={"csrf_token": token}).status_code == 404
+        signed = client.post(f"/test/sign-in/{reader.id}", data={"csrf_token": token})
+        cookie = signed.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=lax" in cookie and "max-age=" in cookie
+        assert client.get("/test/who").text == str(reader.id)
         forged = client.cookies[SESSION_COOKIE][:-2] + "xx"
         client.cookies.clear()
         client.cookies.set(SESSION_COOKIE, forged)

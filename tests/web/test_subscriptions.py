@@ -523,12 +523,11 @@ def test_no_get_route_changes_state(
     assert not missing, f"give these GET routes a URL in this test: {missing}"
     assert {"/", "/subscribe", "/confirm", "/unsubscribe", "/signin", "/manage"} <= set(gets)
     emails = ["kim@example.com", "lou@example.com"]
-    before = db_state(brief, emails)
-    mails = outbox.count()
-
     anonymous = TestClient(app)
     signed_in = TestClient(app)
-    sign_in_as(signed_in, app, reader)
+    sign_in_as(signed_in, app, reader)  # a POST: it begins a session
+    before = db_state(brief, emails)
+    mails = outbox.count()
     for client in (anonymous, signed_in):
         for path in gets:
             response = client.get(urls.get(path, path), follow_redirects=False)

@@ -293,6 +293,23 @@ notices = Table(
 )
 
 
+# Signed-in browsers. The session cookie holds a signed random secret and a row holds its
+# SHA-256 (``id``), so a copy of the database signs no one in. A session is live while its row is
+# there, not revoked, and younger than the session's maximum age; a sign-out revokes it, "sign out
+# everywhere" all of a reader's, and the reader's removal takes them. Revoked rows stay until that
+# age has passed (``SqlStore.has_sessions`` reads them; ``start_session`` clears old rows).
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Text, primary_key=True),  # sha256 hex of the cookie's secret
+    Column("reader_id", Integer, ForeignKey("readers.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime),
+    Index(None, "reader_id"),
+    Index(None, "created_at"),
+)
+
+
 # Readers' comments on articles, threaded by ``parent_id``. A comment is never deleted by its
 # author, only marked (``status`` deleted), so that replies keep their place; an article's removal
 # takes its comments. The author is a reader (``reader_id``, null once the reader is gone) or an

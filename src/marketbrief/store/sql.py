@@ -47,9 +47,11 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import hashlib
 import lzma
 import os
 import re
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -135,6 +137,7 @@ from marketbrief.store.schema import (
     key_dates,
     notices,
     readers,
+    sessions,
     sources,
     story_articles,
     suppressions,
@@ -1373,7 +1376,7 @@ class SqlStore:
             return [_reader_from_row(row) for row in conn.execute(query).mappings()]
 
     def remove_reader(self, key: int | str) -> Reader:
-        """Remove a reader and return it."""
+        """Remove a reader (their send log, sessions and bans go with them) and return it."""
         with self._transaction(str(key), write=True) as conn:
             row = self._reader_row(conn, key)
             conn.execute(delete(readers).where(readers.c.id == row["id"]))
@@ -1392,12 +1395,86 @@ class SqlStore:
             posted = conn.execute(query.order_by(comments.c.id)).mappings()
             query = select(bans).where(bans.c.reader_id == reader_id)
             banned = conn.execute(query.order_by(bans.c.id)).mappings()
+            query = select(sessions.c.created_at, sessions.c.revoked_at).where(
+                sessions.c.reader_id == reader_id
+            )
+            signed_in = conn.execute(query.order_by(sessions.c.created_at)).mappings()
             return {
                 "reader": dict(row),
                 "deliveries": [dict(d) for d in sent],
                 "comments": [dict(c) for c in posted],
                 "bans": [dict(b) for b in banned],
+                "sessions": [dict(s) for s in signed_in],  # not their ids: secrets' hashes
             }
+
+    # ── sessions ──
+
+    @staticmethod
+    def _session_id(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    def start_session(self, reader_id: int, *, now: datetime, max_age: timedelta) -> str:
+        """A new session of ``reader_id`` (``NotFoundError`` when there is no such reader): the
+        random secret its cookie is to carry; only its hash is kept. Sessions of any reader
+        older than ``max_age`` are cleared on the way (they are over)."""
+        secret = secrets.token_urlsafe(32)
+        at = as_utc(now)
+        with self._transaction(str(reader_id), write=True) as conn:
+            conn.execute(delete(sessions).where(sessions.c.created_at <= at - max_age))
+            values = {"id": self._session_id(secret), "reader_id": reader_id, "created_at": at}
+            try:
+                conn.execute(insert(sessions).values(values))
+            except IntegrityError as exc:
+                if _is_foreign_key_violation(exc):
+                    raise NotFoundError("no reader with this id", key=str(reader_id)) from exc
+                raise
+        return secret
+
+    def session_reader(self, secret: str, *, now: datetime, max_age: timedelta) -> int | None:
+        """The reader of the session whose cookie carries ``secret`` while it is live (not
+        revoked, younger than ``max_age``); None otherwise."""
+        query = select(sessions.c.reader_id).where(
+            sessions.c.id == self._session_id(secret),
+            sessions.c.revoked_at.is_(None),
+            sessions.c.created_at > as_utc(now) - max_age,
+        )
+        with self._transaction(None) as conn:
+            found = conn.execute(query).scalar()
+        return None if found is None else int(found)
+
+    def end_session(self, secret: str, *, now: datetime) -> None:
+        """Revoke the session of ``secret`` (a sign-out); nothing when it is unknown or over."""
+        with self._transaction(None, write=True) as conn:
+            conn.execute(
+                update(sessions)
+                .where(sessions.c.id == self._session_id(secret), sessions.c.revoked_at.is_(None))
+                .values(revoked_at=as_utc(now))
+            )
+
+    def end_reader_sessions(self, reader_id: int, *, now: datetime) -> int:
+        """Revoke every session of a reader ("sign out everywhere"); how many were live. A
+        revoked row is recorded as well, so the reader has sessions on record
+        (``has_sessions``): cookies from before server-side sessions, which name only the
+        reader, are refused from then on. ``NotFoundError`` when there is no such reader."""
+        at = as_utc(now)
+        with self._transaction(str(reader_id), write=True) as conn:
+            self._reader_row(conn, reader_id)
+            ended = conn.execute(
+                update(sessions)
+                .where(sessions.c.reader_id == reader_id, sessions.c.revoked_at.is_(None))
+                .values(revoked_at=at)
+            ).rowcount
+            mark = self._session_id(secrets.token_urlsafe(32))  # a secret no cookie carries
+            conn.execute(
+                insert(sessions).values(id=mark, reader_id=reader_id, created_at=at, revoked_at=at)
+            )
+            return int(ended)
+
+    def has_sessions(self, reader_id: int) -> bool:
+        """Whether any session of the reader is on record, live or revoked."""
+        query = select(sessions.c.id).where(sessions.c.reader_id == reader_id).limit(1)
+        with self._transaction(None) as conn:
+            return conn.execute(query).first() is not None
 
     # ── the send log ──
 
@@ -1663,14 +1740,15 @@ class SqlStore:
 
     def erase_address(self, email: str) -> Reader | None:
         """Erase everything kept about ``email``: its reader, their send log, comments
-        (``_erase_comments``) and the bans naming them, the address's bounces and suppression,
-        the notices sent to it. Returns the reader there was, if any."""
+        (``_erase_comments``), sessions and the bans naming them, the address's bounces and
+        suppression, the notices sent to it. Returns the reader there was, if any."""
         address = normalize_email(email)
         with self._transaction(address, write=True) as conn:
             row = conn.execute(select(readers).where(readers.c.email == address)).mappings().first()
             if row is not None:
                 self._erase_comments(conn, row["id"])
                 conn.execute(delete(bans).where(bans.c.reader_id == row["id"]))
+                conn.execute(delete(sessions).where(sessions.c.reader_id == row["id"]))
                 conn.execute(delete(deliveries).where(deliveries.c.reader_id == row["id"]))
                 conn.execute(delete(readers).where(readers.c.id == row["id"]))
             conn.execute(delete(suppressions).where(suppressions.c.email == address))

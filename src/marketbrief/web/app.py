@@ -2,17 +2,18 @@
 
 Pages render through ``render`` (which gives every form its CSRF token and keeps the CSRF
 cookie), state-changing routes depend on ``require_csrf``, and ``signed_in_reader`` /
-``sign_in`` / ``sign_out`` handle the session cookie. Errors are pages (HTML) or, under
+``sign_in`` / ``sign_out`` handle sessions (kept in the store, revocable; the cookie carries a
+signed secret). Errors are pages (HTML) or, under
 ``/api/``, one JSON shape.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
-from datetime import datetime
+from contextlib import asynccontextmanager, suppress
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, HTTPException, Request
@@ -173,8 +174,18 @@ def set_cookie(
     )
 
 
-def signed_in_reader(request: Request) -> int | None:
-    """The reader id of the session cookie, or None (no cookie, forged or expired)."""
+# Sessions are kept in the store (``SqlStore.start_session``): the cookie carries a signed random
+# secret, and a session ends when its row is revoked (sign-out, "sign out everywhere"), is older
+# than SESSION_MAX_AGE, or goes with its reader. A cookie made before sessions were kept names
+# only its reader (a signed int); it is taken until that reader has any session on record (signs
+# in, out, or out everywhere), which ends it: it cannot be revoked on its own. docs/privacy.md.
+SESSION_LIFETIME = timedelta(seconds=SESSION_MAX_AGE)
+_UNREAD = object()  # request.state.session_reader before the store was asked
+
+
+def _session_value(request: Request) -> str | int | None:
+    """What the browser's session cookie carries when its signature holds: a session's secret,
+    an old cookie's reader id, or None."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
@@ -182,21 +193,67 @@ def signed_in_reader(request: Request) -> int | None:
         value = tokens_of(request).read("session", cookie, max_age=SESSION_MAX_AGE)
     except InvalidToken:
         return None
-    return value if isinstance(value, int) else None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return value
+
+
+def signed_in_reader(request: Request) -> int | None:
+    """The reader of the browser's session, or None (no cookie; forged, expired or ended).
+    Read from the store once per request."""
+    known = getattr(request.state, "session_reader", _UNREAD)
+    if known is not _UNREAD:
+        return cast(int | None, known)
+    value = _session_value(request)
+    store = brief_of(request).store
+    reader_id: int | None = None
+    if isinstance(value, str):
+        reader_id = store.session_reader(value, now=now_of(request), max_age=SESSION_LIFETIME)
+    elif isinstance(value, int) and not store.has_sessions(value):
+        reader_id = value
+    request.state.session_reader = reader_id
+    return reader_id
 
 
 def sign_in(request: Request, response: Response, reader_id: int) -> None:
-    set_cookie(
-        request,
-        response,
+    """Begin a session of ``reader_id`` in this browser; a session it had ends (a session id
+    is never carried across a sign-in)."""
+    store = brief_of(request).store
+    now = now_of(request)
+    previous = _session_value(request)
+    if isinstance(previous, str):
+        store.end_session(previous, now=now)
+    secret = store.start_session(reader_id, now=now, max_age=SESSION_LIFETIME)
+    cookie = tokens_of(request).make("session", secret)
+    set_cookie(request, response, SESSION_COOKIE, cookie, max_age=SESSION_MAX_AGE)
+    request.state.session_reader = reader_id
+
+
+def sign_out(request: Request, response: Response, *, everywhere: bool = False) -> None:
+    """End the browser's session and drop its cookie; ``everywhere``: every session of its
+    reader, in every browser. An old cookie (a reader id) can only end them all."""
+    store = brief_of(request).store
+    now = now_of(request)
+    reader_id = signed_in_reader(request)
+    value = _session_value(request)
+    if reader_id is not None and (everywhere or isinstance(value, int)):
+        with suppress(NotFoundError):  # the reader is gone, and their sessions with them
+            store.end_reader_sessions(reader_id, now=now)
+    elif isinstance(value, str):
+        store.end_session(value, now=now)
+    forget_session(request, response)
+
+
+def forget_session(request: Request, response: Response) -> None:
+    """Drop the session cookie (the store has ended the session, or it was never good)."""
+    response.delete_cookie(
         SESSION_COOKIE,
-        tokens_of(request).make("session", reader_id),
-        max_age=SESSION_MAX_AGE,
+        path="/",
+        secure=bool(request.app.state.https),
+        httponly=True,
+        samesite="lax",
     )
-
-
-def sign_out(response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    request.state.session_reader = None
 
 
 # ── errors ───────────────────────────────────────────────────────────────────────────────────

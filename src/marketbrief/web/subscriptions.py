@@ -13,7 +13,8 @@
   to a reader who once confirmed; the page says the same whether or not there is one.
 - **Manage** (signed in): watchlist, schedule, export (JSON: everything kept about the reader
   and their address, comments included), stop/resume, delete (the erasure of
-  ``MarketBrief.erase_reader``: comments lose author and text, see docs/privacy.md), sign out.
+  ``MarketBrief.erase_reader``: comments lose author and text, see docs/privacy.md), sign out
+  (this session) and sign out everywhere (every session of the reader).
 
 No GET here changes anything. A reader is only ever the one named by a signed token or the
 session cookie: no route takes a reader id from the request.
@@ -44,6 +45,7 @@ from marketbrief.model import CADENCES, EVENT_TYPES, Reader, ReaderStatus, Watch
 from marketbrief.settings import Settings
 from marketbrief.web.app import (
     brief_of,
+    forget_session,
     now_of,
     render,
     require_csrf,
@@ -311,7 +313,10 @@ def unsubscribe(request: Request, form: Posted, token: str = "") -> Response:
 
 @router.get("/signin", response_class=HTMLResponse)
 def signin_page(request: Request) -> Response:
-    return render(request, "signin.html", {"values": {}, "errors": {}})
+    notice = (
+        "You are signed out in every browser." if "everywhere" in request.query_params else None
+    )
+    return render(request, "signin.html", {"values": {}, "errors": {}, "notice": notice})
 
 
 @router.post("/signin", dependencies=CSRF)
@@ -362,8 +367,21 @@ def signin_link(request: Request, token: str) -> Response:
 
 @router.post("/signout", dependencies=CSRF)
 def signout(request: Request) -> Response:
+    """End this browser's session: its cookie, copied anywhere, signs no one in any more."""
     response = RedirectResponse("/", status_code=303)
-    sign_out(response)
+    sign_out(request, response)
+    return response
+
+
+@router.post("/manage/signout-everywhere", dependencies=CSRF)
+def signout_everywhere(request: Request) -> Response:
+    """End every session of the signed-in reader, in every browser, this one too."""
+    reader = _current_reader(request)
+    if reader is None:
+        return _to_signin()
+    response = RedirectResponse("/signin?everywhere=1", status_code=303)
+    sign_out(request, response, everywhere=True)
+    _log(logging.INFO, "reader.signed_out_everywhere", reader=reader.id)
     return response
 
 
@@ -519,5 +537,5 @@ def delete(request: Request, form: Posted) -> Response:
     brief_of(request).erase_reader(str(reader.id))
     _log(logging.INFO, "reader.deleted", reader=reader.id)
     response = render(request, "deleted.html", {"reader_id": None})
-    sign_out(response)
+    forget_session(request, response)  # the erasure ended every session of the reader
     return response

@@ -1,0 +1,108 @@
+"""Sessions in the store, on SQLite and PostgreSQL: begun, read, ended one by one or all of a
+reader's, gone with the reader, never kept in clear."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from marketbrief.errors import NotFoundError
+from marketbrief.model import Reader, Watchlist
+from marketbrief.store import SqlStore
+
+NOW = datetime(2025, 6, 25, 12, 0, tzinfo=UTC)
+AGE = timedelta(days=30)
+
+
+def _reader(store: SqlStore, email: str) -> Reader:
+    return store.add_reader(email, "Ada", Watchlist(), now=NOW)
+
+
+def test_a_session_names_its_reader_while_it_lasts(store: SqlStore, store_url: str) -> None:
+    ada = _reader(store, "ada@example.com")
+    secret = store.start_session(ada.id, now=NOW, max_age=AGE)
+    assert len(secret) >= 40
+    assert store.session_reader(secret, now=NOW, max_age=AGE) == ada.id
+    last = NOW + AGE - timedelta(seconds=1)
+    assert store.session_reader(secret, now=last, max_age=AGE) == ada.id
+    assert store.session_reader(secret, now=NOW + AGE, max_age=AGE) is None
+    assert store.session_reader(secret + "x", now=NOW, max_age=AGE) is None
+    assert store.session_reader("", now=NOW, max_age=AGE) is None
+    # only a hash is kept: a copy of the database carries no cookie's secret
+    engine = create_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, reader_id FROM sessions")).all()
+    finally:
+        engine.dispose()
+    assert [r.reader_id for r in rows] == [ada.id]
+    assert secret not in rows[0].id and len(rows[0].id) == 64
+    exported = store.reader_data(ada.id)["sessions"]
+    assert exported == [{"created_at": NOW, "revoked_at": None}]
+    with pytest.raises(NotFoundError):
+        store.start_session(ada.id + 100, now=NOW, max_age=AGE)
+
+
+def test_ending_one_session_leaves_the_others(store: SqlStore) -> None:
+    ada = _reader(store, "ada@example.com")
+    bob = _reader(store, "bob@example.com")
+    phone = store.start_session(ada.id, now=NOW, max_age=AGE)
+    laptop = store.start_session(ada.id, now=NOW, max_age=AGE)
+    bobs = store.start_session(bob.id, now=NOW, max_age=AGE)
+    assert not store.has_sessions(_reader(store, "cy@example.com").id)
+    store.end_session(phone, now=NOW)
+    store.end_session(phone, now=NOW + timedelta(hours=1))  # again: nothing more
+    store.end_session("never given", now=NOW)
+    assert store.session_reader(phone, now=NOW, max_age=AGE) is None
+    assert store.session_reader(laptop, now=NOW, max_age=AGE) == ada.id
+    assert store.session_reader(bobs, now=NOW, max_age=AGE) == bob.id
+    revoked = [s["revoked_at"] for s in store.reader_data(ada.id)["sessions"]]
+    assert sorted(revoked, key=str) == [NOW, None]
+
+
+def test_ending_every_session_of_a_reader(store: SqlStore) -> None:
+    ada = _reader(store, "ada@example.com")
+    bob = _reader(store, "bob@example.com")
+    mine = [store.start_session(ada.id, now=NOW, max_age=AGE) for _ in range(3)]
+    store.end_session(mine[0], now=NOW)
+    bobs = store.start_session(bob.id, now=NOW, max_age=AGE)
+    assert store.end_reader_sessions(ada.id, now=NOW) == 2
+    assert all(store.session_reader(s, now=NOW, max_age=AGE) is None for s in mine)
+    assert store.session_reader(bobs, now=NOW, max_age=AGE) == bob.id
+    # a reader with no session yet has one on record after: old cookies end (has_sessions)
+    cy = _reader(store, "cy@example.com")
+    assert store.end_reader_sessions(cy.id, now=NOW) == 0
+    assert store.has_sessions(cy.id)
+    with pytest.raises(NotFoundError):
+        store.end_reader_sessions(cy.id + 100, now=NOW)
+    # and a session begun afterwards works
+    again = store.start_session(ada.id, now=NOW + timedelta(seconds=1), max_age=AGE)
+    assert store.session_reader(again, now=NOW + timedelta(seconds=1), max_age=AGE) == ada.id
+
+
+def test_sessions_go_with_their_reader(store: SqlStore) -> None:
+    ada = _reader(store, "ada@example.com")
+    bob = _reader(store, "bob@example.com")
+    hers = store.start_session(ada.id, now=NOW, max_age=AGE)
+    his = store.start_session(bob.id, now=NOW, max_age=AGE)
+    store.erase_address("ada@example.com")
+    assert store.session_reader(hers, now=NOW, max_age=AGE) is None
+    store.remove_reader(bob.id)
+    assert store.session_reader(his, now=NOW, max_age=AGE) is None
+    # a new reader of the same address is no heir to the old sessions
+    again = _reader(store, "ada@example.com")
+    assert not store.has_sessions(again.id)
+    assert store.session_reader(hers, now=NOW, max_age=AGE) is None
+
+
+def test_sessions_past_their_age_are_cleared(store: SqlStore) -> None:
+    ada = _reader(store, "ada@example.com")
+    bob = _reader(store, "bob@example.com")
+    store.start_session(ada.id, now=NOW, max_age=AGE)
+    store.end_reader_sessions(ada.id, now=NOW + timedelta(days=1))
+    assert store.has_sessions(ada.id)
+    store.start_session(bob.id, now=NOW + timedelta(days=1) + AGE, max_age=AGE)
+    assert not store.has_sessions(ada.id)
+    assert len(store.reader_data(bob.id)["sessions"]) == 1
