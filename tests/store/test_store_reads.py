@@ -138,3 +138,37 @@ def test_story_pages_by_ticker(filled: SqlStore) -> None:
 
 def test_sectors(filled: SqlStore) -> None:
     assert filled.list_sectors() == ["Aerospace & Defense", "Energy"]
+
+
+@pytest.mark.parametrize("window", [1, 3, 5, 2000])
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_filtered_pages_are_the_same_whichever_way_they_are_found(
+    filled: SqlStore, monkeypatch: pytest.MonkeyPatch, window: int, limit: int
+) -> None:
+    """A filtered page comes from the newest rows when they hold a page, else from all the
+    linked rows: with a window smaller than the table, pages cross from one way to the other,
+    over tied instants and the undated articles at the end."""
+    monkeypatch.setattr("marketbrief.store.sql._FILTER_WINDOW", window)
+    monkeypatch.setattr("marketbrief.store.sql._FILTER_WINDOW_PAGES", 0)
+    every = filled.list_analyses()
+    assert walk(filled, limit, ticker="LMT") == [
+        a.article.id for a in every if a.companies[0].ticker == "LMT"
+    ]
+    assert walk(filled, limit, sector="Energy", event_type="earnings_results") == [
+        a.article.id
+        for a in every
+        if a.sectors[0].name == "Energy" and a.events[0].type == "earnings_results"
+    ]
+    assert walk(filled, limit, ticker="RTX", event_type="mna") == [
+        a.article.id for a in every if a.companies[0].ticker == "RTX" and a.events[0].type == "mna"
+    ]
+    assert walk(filled, limit, sector="Nowhere") == []
+
+
+def test_sectors_of_an_empty_store_and_many_names(store: SqlStore, new_article: NewArticle) -> None:
+    assert store.list_sectors() == []
+    names = ["Utilities", "Energy", "Consumer Staples", "Health Care", "Energy", "Financials"]
+    for i, name in enumerate(names):
+        article = new_article(f"s{i}")
+        store.save_analysis(analysis(article, ticker="XOM", sector=name, event="mna"))
+    assert store.list_sectors() == sorted(set(names))

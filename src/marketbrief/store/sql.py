@@ -68,18 +68,24 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Integer,
     Select,
     and_,
     column,
     create_engine,
     delete,
     event,
+    exists,
+    false,
     func,
     insert,
+    literal,
     literal_column,
     or_,
     select,
     table,
+    tuple_,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -125,6 +131,7 @@ from marketbrief.model import (
 from marketbrief.store.schema import (
     FTS_TABLE,
     SEARCH_COLUMN,
+    UTCDateTime,
     analyses,
     article_companies,
     article_events,
@@ -154,6 +161,8 @@ _SEARCH_TERMS_MAX = 16  # more words than this in a query add nothing but cost
 _SNIPPET_WORDS = 24
 _RUN_LOCK_CLASS = 7265637  # the first key of run locks (pg_try_advisory_lock(int, int))
 _IN_CHUNK = 500  # keys per "IN (...)" list, well under every backend's parameter limit
+_FILTER_WINDOW = 2000  # newest rows a filtered page looks through first (page_analyses),
+_FILTER_WINDOW_PAGES = 10  # or this many pages' worth when more
 _WORDS = re.compile(r"\w+")
 _STOP_WORDS = frozenset(
     (  # noqa: SIM905 (one line of words reads better than thirty lines of strings)
@@ -619,16 +628,37 @@ def _read_cursor(cursor: str) -> tuple[datetime | None, int]:
     return at, key
 
 
-def _after_cursor(sort_at: datetime | None, pk: int) -> ColumnElement[bool]:
-    """Rows after the cursor's row in ``_newest_first`` order (sort_at desc nulls last, pk
-    desc)."""
-    if sort_at is None:
-        return and_(articles.c.sort_at.is_(None), articles.c.pk < pk)
-    return or_(
-        articles.c.sort_at < sort_at,
-        and_(articles.c.sort_at == sort_at, articles.c.pk < pk),
-        articles.c.sort_at.is_(None),
+def _newest_page(
+    query: Select[Any], limit: int, *, after: tuple[datetime | None, int] | None = None
+) -> Select[Any]:
+    """The first ``limit`` rows of ``query`` (a select from ``articles``) in ``_newest_first``
+    order (sort_at desc nulls last, pk desc), after the cursor's row when ``after`` is given.
+
+    Written as two branches, the dated rows and the undated ones, each limited and each read in
+    the order of the index on ``(sort_at, pk)``:
+    PostgreSQL puts nulls first in a descending index scan, so the single ``ORDER BY … NULLS
+    LAST`` had it sort every row of the table to return twenty (160 ms at 100,000 articles). The
+    outer sort sees at most ``2 × limit`` rows."""
+    dated = query.where(articles.c.sort_at.is_not(None))
+    undated = query.where(articles.c.sort_at.is_(None))
+    if after is not None:
+        at, pk = after
+        if at is None:  # an undated row: every dated row came before it
+            dated = dated.where(false())
+            undated = undated.where(articles.c.pk < pk)
+        else:
+            key = tuple_(articles.c.sort_at, articles.c.pk)
+            dated = dated.where(key < tuple_(literal(at, UTCDateTime()), literal(pk, Integer())))
+    # The undated branch is ordered by sort_at too (all null there): that is the index's order,
+    # which keeps PostgreSQL on the index even without statistics on the nulls.
+    index_order = (articles.c.sort_at.desc(), articles.c.pk.desc())
+    branches = (
+        dated.order_by(*index_order).limit(limit),
+        undated.order_by(*index_order).limit(limit),
     )
+    # Each branch in a subquery of its own: SQLite takes no ORDER BY or LIMIT in a UNION's part.
+    both = union_all(*(select(branch.subquery()) for branch in branches)).subquery()
+    return select(both).order_by(both.c.sort_at.desc().nulls_last(), both.c.pk.desc()).limit(limit)
 
 
 # ── the store ───────────────────────────────────────────────────────────────────────────────
@@ -868,7 +898,10 @@ class SqlStore:
 
     def list_articles(self, *, since: datetime | None = None, limit: int = 100) -> list[Article]:
         """Articles newest first by publication (else first-seen) instant, without raw_html."""
-        query = self._newest_first(select(*_ARTICLE_LIST_COLUMNS), since).limit(limit)
+        query = select(*_ARTICLE_LIST_COLUMNS)
+        if since is not None:
+            query = query.where(articles.c.sort_at >= since)
+        query = _newest_page(query, limit)
         with self._transaction(None) as conn:
             return [_article_from_row(row) for row in conn.execute(query).mappings()]
 
@@ -1112,34 +1145,49 @@ class SqlStore:
         offset). Articles come without raw_html."""
         if not 1 <= limit <= 500:
             raise InvalidInputError("limit: from 1 to 500", key=str(limit))
-        query = select(
-            *_ARTICLE_LIST_COLUMNS, analyses.c.data, analyses.c.story_id, articles.c.pk
-        ).join(analyses, analyses.c.article_id == articles.c.id)
+        # (_ARTICLE_LIST_COLUMNS has pk, which the cursor is made of.)
+        query = select(*_ARTICLE_LIST_COLUMNS, analyses.c.data, analyses.c.story_id).join(
+            analyses, analyses.c.article_id == articles.c.id
+        )
+        links = []  # (query table, its column, the value the filter asks for)
         if ticker is not None:
-            query = query.where(
-                articles.c.id.in_(
-                    select(article_companies.c.article_id).where(
-                        article_companies.c.ticker == ticker.strip().lstrip("$").upper()
+            ticker = ticker.strip().lstrip("$").upper()
+            links.append((article_companies, article_companies.c.ticker, ticker))
+        if sector is not None:
+            links.append((article_sectors, article_sectors.c.name, sector))
+        if event_type is not None:
+            links.append((article_events, article_events.c.type, event_type))
+        after = None if cursor is None else _read_cursor(cursor)
+        with self._transaction(None) as conn:
+            rows: list[RowMapping] = []
+            if links:
+                # A filter most articles pass is answered fastest by walking the newest rows and
+                # probing each (EXISTS); a rare one by collecting its few rows and sorting them
+                # (IN). Neither planner knows which in time (SQLite has no statistics by
+                # default; PostgreSQL's lag a bulk load): the newest window is tried first, and
+                # is the answer when it holds a whole page.
+                window = max(_FILTER_WINDOW, _FILTER_WINDOW_PAGES * limit)
+                newest = _newest_page(
+                    select(articles.c.pk, articles.c.sort_at), window, after=after
+                ).subquery()
+                probed = query.join(newest, newest.c.pk == articles.c.pk).where(
+                    *(
+                        exists().where(table.c.article_id == articles.c.id, column == value)
+                        for table, column, value in links
                     )
                 )
-            )
-        if sector is not None:
-            query = query.where(
-                articles.c.id.in_(
-                    select(article_sectors.c.article_id).where(article_sectors.c.name == sector)
+                probed = self._newest_first(probed, None).limit(limit + 1)
+                rows = list(conn.execute(probed).mappings())
+            if len(rows) <= limit:
+                collected = query.where(
+                    *(
+                        articles.c.id.in_(select(table.c.article_id).where(column == value))
+                        for table, column, value in links
+                    )
                 )
-            )
-        if event_type is not None:
-            query = query.where(
-                articles.c.id.in_(
-                    select(article_events.c.article_id).where(article_events.c.type == event_type)
+                rows = list(
+                    conn.execute(_newest_page(collected, limit + 1, after=after)).mappings()
                 )
-            )
-        if cursor is not None:
-            query = query.where(_after_cursor(*_read_cursor(cursor)))
-        query = self._newest_first(query, None).limit(limit + 1)
-        with self._transaction(None) as conn:
-            rows = list(conn.execute(query).mappings())
         found = [_analysis_from_row(row, _article_from_row(row)) for row in rows[:limit]]
         more = len(rows) > limit
         last = rows[limit - 1] if more else None
@@ -1198,7 +1246,13 @@ class SqlStore:
 
     def list_sectors(self) -> list[str]:
         """The sector names the stored analyses name, in alphabetical order."""
-        query = select(article_sectors.c.name).distinct().order_by(article_sectors.c.name)
+        # A skip scan of the index on name, one lookup per distinct name (a recursive CTE):
+        # SELECT DISTINCT read all 100,000 rows of a store that size for a dozen names.
+        name = article_sectors.c.name
+        names = select(func.min(name).label("name")).cte("names", recursive=True)
+        following = select(func.min(name)).where(name > names.c.name).scalar_subquery()
+        names = names.union_all(select(following).where(names.c.name.is_not(None)))
+        query = select(names.c.name).where(names.c.name.is_not(None)).order_by(names.c.name)
         with self._transaction(None) as conn:
             return [str(name) for name in conn.execute(query).scalars()]
 
