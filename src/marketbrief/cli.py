@@ -623,8 +623,9 @@ def readers_list(
 def readers_remove(
     email: Annotated[str, typer.Argument(help="The reader's email (or id).")],
 ) -> None:
-    """Remove a reader and their send log. The address's bounce count and suppression stay
-    (a re-added address that bounced stays suppressed); `readers delete` erases those too."""
+    """Remove a reader, their send log and sessions. The address's bounce count and
+    suppression stay (a re-added address that bounced stays suppressed), and their comments
+    stay as posted; `readers delete` erases those too."""
     with facade() as brief:
         reader = brief.remove_reader(email)
     out.print(f"removed reader {reader.id}: {reader.email}", markup=False)
@@ -635,8 +636,9 @@ def readers_delete(
     email: Annotated[str, typer.Argument(help="The reader's email (or id).")],
 ) -> None:
     """Erase everything kept about a reader (a request to be forgotten): the reader, their
-    send log, their address's bounces and suppression, the confirmation mails sent to it.
-    `readers export` first if they asked for a copy."""
+    send log, sessions and comments (one someone answered stays in its place, without author
+    or text), their address's bounces and suppression, the confirmation mails sent to it.
+    `readers export` first if they asked for a copy. See docs/privacy.md."""
     with facade() as brief:
         reader = brief.erase_reader(email)
     out.print(f"erased reader {reader.id}: {reader.email} and all kept about it", markup=False)
@@ -646,8 +648,8 @@ def readers_delete(
 def readers_export(
     email: Annotated[str, typer.Argument(help="The reader's email (or id).")],
 ) -> None:
-    """Everything kept about a reader as JSON: the reader, the send log, bounces,
-    suppression and notices."""
+    """Everything kept about a reader as JSON: the reader, the send log, their comments
+    (every status), the bans naming them, their sessions, bounces, suppression and notices."""
     with facade() as brief:
         data = brief.export_reader(email)
     dump(data)
