@@ -4,6 +4,7 @@ watchlist, never before confirmation, within the daily limit, suppression honour
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -399,3 +400,32 @@ def test_a_stop_request_ends_the_run_between_alerts(
     assert (report.stopped, report.count(DeliveryStatus.SENT)) == ("asked to stop", 1)
     assert facade.send_due().count(DeliveryStatus.SENT) == 2  # the rest on the next run
     assert recipients(server) == {"ada@example.com": 3}
+
+
+def test_the_cli_sends_an_alert_reader_their_alert_once(workspace: Path) -> None:
+    """``readers add --cadence alerts`` and ``send --reader`` with the real clock, into the
+    outbox (no SMTP server set)."""
+    from email import message_from_bytes
+
+    from typer.testing import CliRunner
+
+    from marketbrief.cli import app
+    from marketbrief.deliver import MAIL_POLICY
+    from marketbrief.settings import Settings
+
+    runner = CliRunner()
+    add = ["readers", "add", "ada@example.com", "--watch", "RTX", "--cadence", "alerts"]
+    assert runner.invoke(app, [*add, "--confirmed"]).exit_code == 0
+    with MarketBrief(Settings()) as brief:
+        rtx = news(brief, "rtx-cli", datetime.now(UTC))
+    sent = []
+    for _ in range(2):  # the second run finds it sent
+        result = runner.invoke(app, ["send", "--reader", "ada@example.com", "--json"])
+        assert result.exit_code == 0, result.output
+        sent.append([(d["period"], d["status"]) for d in json.loads(result.output)["deliveries"]])
+    assert sent == [[(f"alert/{rtx.id}", "sent")], []]
+    [eml] = (workspace / "outbox").glob("*.eml")
+    message = message_from_bytes(eml.read_bytes(), policy=MAIL_POLICY)
+    assert str(message["Subject"]).startswith("RTX Corporation (RTX): contract award — ")
+    assert str(message["Message-ID"]).startswith(f"<alert.1.{rtx.id}.")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
