@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import functools
 import hashlib
 import lzma
 import os
@@ -71,6 +72,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    bindparam,
     column,
     create_engine,
     delete,
@@ -79,7 +81,6 @@ from sqlalchemy import (
     false,
     func,
     insert,
-    literal,
     literal_column,
     or_,
     select,
@@ -628,27 +629,26 @@ def _read_cursor(cursor: str) -> tuple[datetime | None, int]:
     return at, key
 
 
-def _newest_page(
-    query: Select[Any], limit: int, *, after: tuple[datetime | None, int] | None = None
-) -> Select[Any]:
+def _newest_page(query: Select[Any], limit: Any, *, after: str | None = None) -> Select[Any]:
     """The first ``limit`` rows of ``query`` (a select from ``articles``) in ``_newest_first``
-    order (sort_at desc nulls last, pk desc), after the cursor's row when ``after`` is given.
+    order (sort_at desc nulls last, pk desc). ``after`` is the kind of the cursor's row,
+    "dated" or "undated", whose instant and key the statement takes as the bind parameters
+    ``after_at`` and ``after_pk``; None from the start.
 
     Written as two branches, the dated rows and the undated ones, each limited and each read in
-    the order of the index on ``(sort_at, pk)``:
-    PostgreSQL puts nulls first in a descending index scan, so the single ``ORDER BY … NULLS
-    LAST`` had it sort every row of the table to return twenty (160 ms at 100,000 articles). The
-    outer sort sees at most ``2 × limit`` rows."""
+    the order of the index on ``(sort_at, pk)``: PostgreSQL puts nulls first in a descending
+    index scan, so the single ``ORDER BY … NULLS LAST`` had it sort every row of the table to
+    return twenty (160 ms at 100,000 articles). The outer sort sees at most ``2 × limit``
+    rows."""
     dated = query.where(articles.c.sort_at.is_not(None))
     undated = query.where(articles.c.sort_at.is_(None))
-    if after is not None:
-        at, pk = after
-        if at is None:  # an undated row: every dated row came before it
-            dated = dated.where(false())
-            undated = undated.where(articles.c.pk < pk)
-        else:
-            key = tuple_(articles.c.sort_at, articles.c.pk)
-            dated = dated.where(key < tuple_(literal(at, UTCDateTime()), literal(pk, Integer())))
+    after_pk = bindparam("after_pk", type_=Integer())
+    if after == "undated":  # every dated row came before it
+        dated = dated.where(false())
+        undated = undated.where(articles.c.pk < after_pk)
+    elif after == "dated":
+        key = tuple_(articles.c.sort_at, articles.c.pk)
+        dated = dated.where(key < tuple_(bindparam("after_at", type_=UTCDateTime()), after_pk))
     # The undated branch is ordered by sort_at too (all null there): that is the index's order,
     # which keeps PostgreSQL on the index even without statistics on the nulls.
     index_order = (articles.c.sort_at.desc(), articles.c.pk.desc())
@@ -659,6 +659,88 @@ def _newest_page(
     # Each branch in a subquery of its own: SQLite takes no ORDER BY or LIMIT in a UNION's part.
     both = union_all(*(select(branch.subquery()) for branch in branches)).subquery()
     return select(both).order_by(both.c.sort_at.desc().nulls_last(), both.c.pk.desc()).limit(limit)
+
+
+def _after_params(cursor: str | None) -> tuple[str | None, dict[str, Any]]:
+    """The cursor's kind for ``_newest_page`` and its bind parameters."""
+    if cursor is None:
+        return None, {}
+    at, pk = _read_cursor(cursor)
+    if at is None:
+        return "undated", {"after_pk": pk}
+    return "dated", {"after_at": at, "after_pk": pk}
+
+
+# The query tables a page of analyses can be filtered by: the filter's name (also its bind
+# parameter's), the table, and the column the filter's value is compared with.
+_LINKS: Final = {
+    "ticker": (article_companies, article_companies.c.ticker),
+    "sector": (article_sectors, article_sectors.c.name),
+    "event_type": (article_events, article_events.c.type),
+}
+
+
+# The statements of the hot reads are built once per shape (SQLAlchemy spends ~3 ms building a
+# union of subqueries, more than the database takes to answer) and take values as parameters.
+
+
+@functools.cache
+def _articles_page_statement(since: bool) -> Select[Any]:
+    query = select(*_ARTICLE_LIST_COLUMNS)
+    if since:
+        query = query.where(articles.c.sort_at >= bindparam("since", type_=UTCDateTime()))
+    return _newest_page(query, bindparam("limit", type_=Integer()))
+
+
+@functools.cache
+def _analyses_page_statement(links: tuple[str, ...], after: str | None, probe: bool) -> Select[Any]:
+    """A page of analyses filtered by ``links`` (names of ``_LINKS``), after a cursor of kind
+    ``after``; ``probe``: only among the newest ``window`` dated rows, each probed (``EXISTS``;
+    not after an undated row), else from the linked rows collected (``IN``). See
+    ``SqlStore.page_analyses``."""
+    # (_ARTICLE_LIST_COLUMNS has pk, which the cursor is made of.)
+    query = select(*_ARTICLE_LIST_COLUMNS, analyses.c.data, analyses.c.story_id).join(
+        analyses, analyses.c.article_id == articles.c.id
+    )
+    limit = bindparam("limit", type_=Integer())
+    if not probe:
+        collected = query.where(
+            *(
+                articles.c.id.in_(
+                    select(_LINKS[name][0].c.article_id).where(_LINKS[name][1] == bindparam(name))
+                )
+                for name in links
+            )
+        )
+        return _newest_page(collected, limit, after=after)
+    # The newest dated rows only (one index range, no sort): when a page's worth of them
+    # match, no undated row and no older one can come before those.
+    index_order = (articles.c.sort_at.desc(), articles.c.pk.desc())
+    newest = select(articles.c.pk, articles.c.id, articles.c.sort_at).where(
+        articles.c.sort_at.is_not(None)
+    )
+    if after == "dated":
+        key = tuple_(articles.c.sort_at, articles.c.pk)
+        after_key = tuple_(
+            bindparam("after_at", type_=UTCDateTime()), bindparam("after_pk", type_=Integer())
+        )
+        newest = newest.where(key < after_key)
+    within = newest.order_by(*index_order).limit(bindparam("window", type_=Integer())).subquery()
+    matched = (
+        select(within.c.pk)
+        .where(
+            *(
+                exists().where(
+                    _LINKS[name][0].c.article_id == within.c.id, _LINKS[name][1] == bindparam(name)
+                )
+                for name in links
+            )
+        )
+        .order_by(within.c.sort_at.desc(), within.c.pk.desc())
+        .limit(limit)
+        .subquery()
+    )
+    return query.join(matched, matched.c.pk == articles.c.pk).order_by(*index_order)
 
 
 # ── the store ───────────────────────────────────────────────────────────────────────────────
@@ -898,12 +980,10 @@ class SqlStore:
 
     def list_articles(self, *, since: datetime | None = None, limit: int = 100) -> list[Article]:
         """Articles newest first by publication (else first-seen) instant, without raw_html."""
-        query = select(*_ARTICLE_LIST_COLUMNS)
-        if since is not None:
-            query = query.where(articles.c.sort_at >= since)
-        query = _newest_page(query, limit)
+        query = _articles_page_statement(since is not None)
+        params = {"limit": limit, "since": since}
         with self._transaction(None) as conn:
-            return [_article_from_row(row) for row in conn.execute(query).mappings()]
+            return [_article_from_row(row) for row in conn.execute(query, params).mappings()]
 
     def search_articles(self, query: str, *, limit: int = 20) -> list[tuple[Article, str]]:
         """Articles whose title or text holds every word of ``query``, best first, each with a
@@ -1145,49 +1225,26 @@ class SqlStore:
         offset). Articles come without raw_html."""
         if not 1 <= limit <= 500:
             raise InvalidInputError("limit: from 1 to 500", key=str(limit))
-        # (_ARTICLE_LIST_COLUMNS has pk, which the cursor is made of.)
-        query = select(*_ARTICLE_LIST_COLUMNS, analyses.c.data, analyses.c.story_id).join(
-            analyses, analyses.c.article_id == articles.c.id
-        )
-        links = []  # (query table, its column, the value the filter asks for)
+        values = {"ticker": ticker, "sector": sector, "event_type": event_type}
         if ticker is not None:
-            ticker = ticker.strip().lstrip("$").upper()
-            links.append((article_companies, article_companies.c.ticker, ticker))
-        if sector is not None:
-            links.append((article_sectors, article_sectors.c.name, sector))
-        if event_type is not None:
-            links.append((article_events, article_events.c.type, event_type))
-        after = None if cursor is None else _read_cursor(cursor)
+            values["ticker"] = ticker.strip().lstrip("$").upper()
+        links = tuple(name for name in _LINKS if values[name] is not None)
+        after, params = _after_params(cursor)
+        params |= {name: values[name] for name in links} | {"limit": limit + 1}
         with self._transaction(None) as conn:
             rows: list[RowMapping] = []
-            if links:
+            if links and after != "undated":
                 # A filter most articles pass is answered fastest by walking the newest rows and
                 # probing each (EXISTS); a rare one by collecting its few rows and sorting them
                 # (IN). Neither planner knows which in time (SQLite has no statistics by
                 # default; PostgreSQL's lag a bulk load): the newest window is tried first, and
                 # is the answer when it holds a whole page.
                 window = max(_FILTER_WINDOW, _FILTER_WINDOW_PAGES * limit)
-                newest = _newest_page(
-                    select(articles.c.pk, articles.c.sort_at), window, after=after
-                ).subquery()
-                probed = query.join(newest, newest.c.pk == articles.c.pk).where(
-                    *(
-                        exists().where(table.c.article_id == articles.c.id, column == value)
-                        for table, column, value in links
-                    )
-                )
-                probed = self._newest_first(probed, None).limit(limit + 1)
-                rows = list(conn.execute(probed).mappings())
+                probed = _analyses_page_statement(links, after, True)
+                rows = list(conn.execute(probed, params | {"window": window}).mappings())
             if len(rows) <= limit:
-                collected = query.where(
-                    *(
-                        articles.c.id.in_(select(table.c.article_id).where(column == value))
-                        for table, column, value in links
-                    )
-                )
-                rows = list(
-                    conn.execute(_newest_page(collected, limit + 1, after=after)).mappings()
-                )
+                collected = _analyses_page_statement(links, after, False)
+                rows = list(conn.execute(collected, params).mappings())
         found = [_analysis_from_row(row, _article_from_row(row)) for row in rows[:limit]]
         more = len(rows) > limit
         last = rows[limit - 1] if more else None
