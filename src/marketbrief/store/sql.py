@@ -743,6 +743,18 @@ def _analyses_page_statement(links: tuple[str, ...], after: str | None, probe: b
     return query.join(matched, matched.c.pk == articles.c.pk).order_by(*index_order)
 
 
+@functools.cache
+def _sectors_statement() -> Select[Any]:
+    """The distinct sector names in order, by a skip scan of the index on name (a recursive
+    CTE, one index lookup per name): SELECT DISTINCT read all 100,000 rows of a store that size
+    for a dozen names (35 ms on PostgreSQL)."""
+    name = article_sectors.c.name
+    names = select(func.min(name).label("name")).cte("names", recursive=True)
+    following = select(func.min(name)).where(name > names.c.name).scalar_subquery()
+    names = names.union_all(select(following).where(names.c.name.is_not(None)))
+    return select(names.c.name).where(names.c.name.is_not(None)).order_by(names.c.name)
+
+
 # ── the store ───────────────────────────────────────────────────────────────────────────────
 
 
@@ -1303,15 +1315,8 @@ class SqlStore:
 
     def list_sectors(self) -> list[str]:
         """The sector names the stored analyses name, in alphabetical order."""
-        # A skip scan of the index on name, one lookup per distinct name (a recursive CTE):
-        # SELECT DISTINCT read all 100,000 rows of a store that size for a dozen names.
-        name = article_sectors.c.name
-        names = select(func.min(name).label("name")).cte("names", recursive=True)
-        following = select(func.min(name)).where(name > names.c.name).scalar_subquery()
-        names = names.union_all(select(following).where(names.c.name.is_not(None)))
-        query = select(names.c.name).where(names.c.name.is_not(None)).order_by(names.c.name)
         with self._transaction(None) as conn:
-            return [str(name) for name in conn.execute(query).scalars()]
+            return [str(name) for name in conn.execute(_sectors_statement()).scalars()]
 
     # ── stories ──
 
