@@ -404,6 +404,7 @@ class MarketBrief:
         changed = [s for s in stories if before.get(s.id) != s]
         self.store.save_stories(changed)
         self.store.delete_stories(sorted(live_ids - {s.id for s in stories}))
+        rescored: list[Analysis] = []
         for story in changed:
             for member in story.members:
                 analysis = analyses.get(member.article_id)
@@ -418,9 +419,9 @@ class MarketBrief:
                     context,
                 )
                 if importance != analysis.importance or analysis.story_id != story.id:
-                    self.store.save_analysis(
-                        replace(analysis, story_id=story.id, importance=importance)
-                    )
+                    rescored.append(replace(analysis, story_id=story.id, importance=importance))
+        # One transaction for the lot: 6-7× faster than one each (benchmarks/README.md).
+        self.store.save_analyses(rescored)
         return list(stories)
 
     def run(
