@@ -22,10 +22,12 @@ whole) with what the rules found in each as features. It predicts the topic clas
 headlines it learned from, each covering some event types (``[model]`` in the rule file):
 
 - a rule event's confidence becomes ``model_weight * p(its class) + (1 - model_weight) * rule
-  confidence``: the model ranks the types, the rules pick the type within a class and carry the
-  evidence words;
-- a class the model is sure of (``min_probability``) that no rule event covers is reported as
-  its first type, with the sentence the model found most telling as evidence;
+  confidence`` (a sure rule's: ``precise_weight`` instead): the model ranks the types, the
+  rules pick the type within a class and carry the evidence words;
+- a class the model finds likely (``min_probability``) that no rule event covers is reported
+  as the type of it whose words the rules saw (too few to report it alone), else, when no rule
+  is sure of another type and the model is surer (``unsupported_probability``), as the class's
+  first type; its evidence is the sentence the model found most telling;
 - ``use_model=False`` gives the rules alone.
 
 Speed: a rule's regex is searched only in sentences that contain literal words its matches
@@ -920,9 +922,9 @@ def _with_model(
         result[type_name] = (w * p + (1 - w) * confidence, evidence)
     # Where a rule is sure, the text says what happened in words the rules know, and a class
     # only the model sees is more likely the same news filed another way (an IPO's pricing as
-    # "company news") than a second event. The model adds types where the rules are not sure.
-    if any(confidence >= rules.precise_rule for confidence, _ in found.values()):
-        return result
+    # "company news") than a second event: beside a sure rule the model adds a type only when
+    # the rules saw some of that type's own words too (too few to report it alone).
+    precise = any(confidence >= rules.precise_rule for confidence, _ in found.values())
     body = [i for i, span in enumerate(spans) if span is not None]
     for cls, types in rules.model_classes.items():
         if not types or cls not in model.classes or any(t in found for t in types):
@@ -936,6 +938,8 @@ def _with_model(
         # The words of one of the class's types, too few for the rules alone, pick the type;
         # with none, the class's first type needs a surer model.
         supported = [t for t in types if confidences.get(t, 0.0) > 0.0]
+        if precise and not supported:
+            continue
         needed = (
             rules.min_probability
             if supported
