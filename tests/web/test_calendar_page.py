@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 from news_support import HOSTILE, NOW, XSS, make_analysis, seed_news
+from session_support import session_cookie
 from test_reader import Page, check_page
 
 from marketbrief.core import MarketBrief, make_marketbrief
@@ -206,7 +207,7 @@ def test_a_signed_in_reader_sees_their_own_feed_links(news: MarketBrief) -> None
     pages = {}
     for reader in (ann, bob):
         with TestClient(app) as browser:
-            browser.cookies.set(SESSION_COOKIE, app.state.tokens.make("session", reader.id))
+            browser.cookies.set(SESSION_COOKIE, session_cookie(app, reader.id))
             response = browser.get("/calendar")
             assert response.headers["cache-control"] == "no-store"
             pages[reader.id] = check_page(response.text)
@@ -229,7 +230,7 @@ def test_a_signed_in_reader_sees_their_own_feed_links(news: MarketBrief) -> None
     # an unsubscribed reader's page offers no feeds (they would answer 404)
     news.store.update_reader(replace(ann, status=ReaderStatus.UNSUBSCRIBED))
     with TestClient(app) as browser:
-        browser.cookies.set(SESSION_COOKIE, app.state.tokens.make("session", ann.id))
+        browser.cookies.set(SESSION_COOKIE, session_cookie(app, ann.id))
         assert "/readers/" not in browser.get("/calendar").text
 
 

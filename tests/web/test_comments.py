@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from session_support import session_cookie
 
 from marketbrief.core import MarketBrief
 from marketbrief.model import Article, ArticleId, CommentStatus, Reader, Watchlist
@@ -85,8 +86,7 @@ class Site:
         client.__enter__()
         self._clients.append(client)
         if reader is not None:
-            tokens = cast(Tokens, self.app.state.tokens)
-            client.cookies.set(SESSION_COOKIE, tokens.make("session", reader.id))
+            client.cookies.set(SESSION_COOKIE, session_cookie(self.app, reader.id))
         return client
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from news_support import LIVE, NOW, XSS, make_analysis, seed_news
+from session_support import session_cookie
 
 from marketbrief.core import MarketBrief
 from marketbrief.model import Watchlist
@@ -184,7 +185,7 @@ def operator(news: MarketBrief) -> Iterator[TestClient]:
     reader = news.store.add_reader("op@example.com", "Op", Watchlist(), now=datetime.now(UTC))
     app = create_app(settings, brief=news)
     with TestClient(app) as browser:
-        browser.cookies.set(SESSION_COOKIE, app.state.tokens.make("session", reader.id))
+        browser.cookies.set(SESSION_COOKIE, session_cookie(app, reader.id))
         yield browser
 
 

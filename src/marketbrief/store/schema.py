@@ -297,7 +297,7 @@ notices = Table(
 # SHA-256 (``id``), so a copy of the database signs no one in. A session is live while its row is
 # there, not revoked, and younger than the session's maximum age; a sign-out revokes it, "sign out
 # everywhere" all of a reader's, and the reader's removal takes them. Revoked rows stay until that
-# age has passed (``SqlStore.has_sessions`` reads them; ``start_session`` clears old rows).
+# age has passed (``start_session`` clears old rows).
 sessions = Table(
     "sessions",
     metadata,

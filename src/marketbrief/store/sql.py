@@ -1568,10 +1568,8 @@ class SqlStore:
             )
 
     def end_reader_sessions(self, reader_id: int, *, now: datetime) -> int:
-        """Revoke every session of a reader ("sign out everywhere"); how many were live. A
-        revoked row is recorded as well, so the reader has sessions on record
-        (``has_sessions``): cookies from before server-side sessions, which name only the
-        reader, are refused from then on. ``NotFoundError`` when there is no such reader."""
+        """Revoke every session of a reader ("sign out everywhere"); how many were live.
+        ``NotFoundError`` when there is no such reader."""
         at = as_utc(now)
         with self._transaction(str(reader_id), write=True) as conn:
             self._reader_row(conn, reader_id)
@@ -1580,10 +1578,6 @@ class SqlStore:
                 .where(sessions.c.reader_id == reader_id, sessions.c.revoked_at.is_(None))
                 .values(revoked_at=at)
             ).rowcount
-            mark = self._session_id(secrets.token_urlsafe(32))  # a secret no cookie carries
-            conn.execute(
-                insert(sessions).values(id=mark, reader_id=reader_id, created_at=at, revoked_at=at)
-            )
             return int(ended)
 
     def has_sessions(self, reader_id: int) -> bool:

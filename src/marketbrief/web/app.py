@@ -176,16 +176,14 @@ def set_cookie(
 
 # Sessions are kept in the store (``SqlStore.start_session``): the cookie carries a signed random
 # secret, and a session ends when its row is revoked (sign-out, "sign out everywhere"), is older
-# than SESSION_MAX_AGE, or goes with its reader. A cookie made before sessions were kept names
-# only its reader (a signed int); it is taken until that reader has any session on record (signs
-# in, out, or out everywhere), which ends it: it cannot be revoked on its own. docs/privacy.md.
+# than SESSION_MAX_AGE, or goes with its reader. A signed value that is not a session secret
+# signs no one in. docs/privacy.md.
 SESSION_LIFETIME = timedelta(seconds=SESSION_MAX_AGE)
 _UNREAD = object()  # request.state.session_reader before the store was asked
 
 
-def _session_value(request: Request) -> str | int | None:
-    """What the browser's session cookie carries when its signature holds: a session's secret,
-    an old cookie's reader id, or None."""
+def _session_value(request: Request) -> str | None:
+    """The session secret the browser's cookie carries when its signature holds, or None."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
@@ -193,9 +191,7 @@ def _session_value(request: Request) -> str | int | None:
         value = tokens_of(request).read("session", cookie, max_age=SESSION_MAX_AGE)
     except InvalidToken:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        return None
-    return value
+    return value if isinstance(value, str) else None
 
 
 def signed_in_reader(request: Request) -> int | None:
@@ -207,10 +203,8 @@ def signed_in_reader(request: Request) -> int | None:
     value = _session_value(request)
     store = brief_of(request).store
     reader_id: int | None = None
-    if isinstance(value, str):
+    if value is not None:
         reader_id = store.session_reader(value, now=now_of(request), max_age=SESSION_LIFETIME)
-    elif isinstance(value, int) and not store.has_sessions(value):
-        reader_id = value
     request.state.session_reader = reader_id
     return reader_id
 
@@ -221,7 +215,7 @@ def sign_in(request: Request, response: Response, reader_id: int) -> None:
     store = brief_of(request).store
     now = now_of(request)
     previous = _session_value(request)
-    if isinstance(previous, str):
+    if previous is not None:
         store.end_session(previous, now=now)
     secret = store.start_session(reader_id, now=now, max_age=SESSION_LIFETIME)
     cookie = tokens_of(request).make("session", secret)
@@ -231,15 +225,15 @@ def sign_in(request: Request, response: Response, reader_id: int) -> None:
 
 def sign_out(request: Request, response: Response, *, everywhere: bool = False) -> None:
     """End the browser's session and drop its cookie; ``everywhere``: every session of its
-    reader, in every browser. An old cookie (a reader id) can only end them all."""
+    reader, in every browser."""
     store = brief_of(request).store
     now = now_of(request)
     reader_id = signed_in_reader(request)
     value = _session_value(request)
-    if reader_id is not None and (everywhere or isinstance(value, int)):
+    if reader_id is not None and everywhere:
         with suppress(NotFoundError):  # the reader is gone, and their sessions with them
             store.end_reader_sessions(reader_id, now=now)
-    elif isinstance(value, str):
+    elif value is not None:
         store.end_session(value, now=now)
     forget_session(request, response)
 

@@ -5,8 +5,9 @@
   (mode 0600), so tokens survive a restart.
 - **Tokens** (``Tokens``): itsdangerous signatures with one salt per purpose ("confirm",
   "signin", "unsubscribe", …) and a maximum age; a token of one purpose never passes as another.
-- **Sessions**: a signed cookie holding the reader's id, ``HttpOnly``, ``SameSite=Lax``,
-  ``Secure`` when the public address is HTTPS.
+- **Sessions**: kept in the store; the cookie holds a signed random secret whose SHA-256 is
+  the session's row (``web.app.sign_in``), so a sign-out or "sign out everywhere" really ends
+  it; ``HttpOnly``, ``SameSite=Lax``, ``Secure`` when the public address is HTTPS.
 - **CSRF**: every state-changing form carries a token bound to a per-browser random value kept
   in its own signed cookie (double submit, signed); ``require_csrf`` checks it. A GET never
   changes state. The RFC 8058 one-click unsubscribe POST is authorised by its URL token
