@@ -5,6 +5,7 @@
     │   ├── NotFoundError                 no such article, story, reader or source
     │   │   └── SourceNotFoundError       no source with that id / url
     │   ├── SourceExistsError             a source with that url is already there
+    │   ├── SpentLinkError                a one-time link (sign-in, confirm) used already
     │   └── ParseError                    a feed, page or record that cannot be read
     ├── FetchError                        the network or a server failed us
     │   ├── BlockedAddressError           the SSRF guard refused the address
@@ -50,6 +51,10 @@ class SourceNotFoundError(NotFoundError):
 
 class SourceExistsError(InvalidInputError):
     """A source with that url is already there."""
+
+
+class SpentLinkError(InvalidInputError):
+    """A one-time link (sign-in, confirmation) whose reader has signed in since it was made."""
 
 
 class ParseError(InvalidInputError):

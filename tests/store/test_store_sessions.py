@@ -3,12 +3,14 @@ reader's, gone with the reader, never kept in clear."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from marketbrief.errors import NotFoundError
+from marketbrief.errors import NotFoundError, SpentLinkError
 from marketbrief.model import Reader, Watchlist
 from marketbrief.store import SqlStore
 
@@ -104,3 +106,41 @@ def test_sessions_past_their_age_are_cleared(store: SqlStore) -> None:
     store.start_session(bob.id, now=NOW + timedelta(days=1) + AGE, max_age=AGE)
     assert not store.has_sessions(ada.id)
     assert len(store.reader_data(bob.id)["sessions"]) == 1
+
+
+def test_a_one_time_link_begins_one_session(store: SqlStore) -> None:
+    ada = _reader(store, "ada@example.com")
+    made = NOW - timedelta(minutes=5)
+    first = store.start_session(ada.id, now=NOW, max_age=AGE, once_since=made)
+    assert store.session_reader(first, now=NOW, max_age=AGE) == ada.id
+    with pytest.raises(SpentLinkError):
+        store.start_session(ada.id, now=NOW + timedelta(minutes=1), max_age=AGE, once_since=made)
+    # spent even when the session it began has ended: the link is used, not the session
+    store.end_session(first, now=NOW + timedelta(minutes=2))
+    with pytest.raises(SpentLinkError):
+        store.start_session(ada.id, now=NOW + timedelta(minutes=3), max_age=AGE, once_since=made)
+    # a link made after the last sign-in is fresh; another reader's sign-ins are not ours
+    later = NOW + timedelta(minutes=4)
+    store.start_session(ada.id, now=later, max_age=AGE, once_since=later)
+    bob = _reader(store, "bob@example.com")
+    store.start_session(bob.id, now=later, max_age=AGE, once_since=made)
+    with pytest.raises(NotFoundError):
+        store.start_session(bob.id + 100, now=later, max_age=AGE, once_since=made)
+
+
+def test_one_link_used_at_once_by_two_browsers_begins_one_session(store: SqlStore) -> None:
+    ada = _reader(store, "ada@example.com")
+    made = NOW - timedelta(minutes=1)
+    barrier = threading.Barrier(4)
+
+    def use_link(_: int) -> str:
+        barrier.wait()
+        try:
+            return store.start_session(ada.id, now=NOW, max_age=AGE, once_since=made)
+        except SpentLinkError:
+            return ""
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        secrets = list(pool.map(use_link, range(4)))
+    assert sum(1 for s in secrets if s) == 1
+    assert len(store.reader_data(ada.id)["sessions"]) == 1

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from marketbrief.core import MarketBrief
-from marketbrief.model import Reader, Watchlist
+from marketbrief.model import Reader, ReaderStatus, Watchlist
 from marketbrief.web import create_app
 from marketbrief.web.security import SESSION_COOKIE, SESSION_MAX_AGE, Tokens
 
@@ -64,7 +64,9 @@ def csrf_from(client: TestClient, path: str = "/signin") -> str:
 
 
 def sign_in(client: TestClient, app: FastAPI, reader: Reader) -> str:
-    """Sign in by the mailed link's button; the session cookie it set."""
+    """Sign in by the mailed link's button, a new link asked for a second later (a link is
+    spent by any sign-in since it was made); the session cookie it set."""
+    app.state.clock.now += timedelta(seconds=1)
     token = cast(Tokens, app.state.tokens).make("signin", reader.id)
     response = client.post(
         f"/signin/{token}", data={"csrf_token": csrf_from(client)}, follow_redirects=False
@@ -231,3 +233,40 @@ def test_a_signed_value_that_is_no_session_secret_signs_no_one_in(
     for value in (ada.id, str(ada.id), True, None, [ada.id], {"reader": ada.id}, 1.5):
         assert not signed_in(browser(app, browsers, tokens.make("session", value)))
     assert signed_in(browser(app, browsers, sign_in(browser(app, browsers), app, ada)))
+
+
+def test_a_sign_in_link_signs_in_once(
+    app: FastAPI, brief: MarketBrief, browsers: list[TestClient]
+) -> None:
+    ada = reader(brief, "ada@example.com")
+    link = f"/signin/{cast(Tokens, app.state.tokens).make('signin', ada.id)}"
+    mine = browser(app, browsers)
+    mine.post(link, data={"csrf_token": csrf_from(mine)}, follow_redirects=False)
+    assert signed_in(mine)
+    # the same link later, in another browser (a forwarded mail, a shared screen): spent
+    other = browser(app, browsers)
+    page = other.get(link)
+    assert page.status_code == 400 and "has been used" in page.text
+    used = other.post(link, data={"csrf_token": csrf_from(other)}, follow_redirects=False)
+    assert used.status_code == 400 and "Ask for a new sign-in link" in used.text
+    assert not signed_in(other)
+    assert signed_in(mine)  # the session it began is untouched
+
+
+def test_a_confirmation_link_signs_in_once(
+    app: FastAPI, brief: MarketBrief, browsers: list[TestClient]
+) -> None:
+    pending = brief.store.add_reader(
+        "cy@example.com", "Cy", Watchlist(), now=START, status=ReaderStatus.PENDING
+    )
+    token = cast(Tokens, app.state.tokens).make("confirm", pending.id)
+    first = browser(app, browsers)
+    form = {"token": token, "csrf_token": csrf_from(first, f"/confirm?token={token}")}
+    assert first.post("/confirm", data=form, follow_redirects=False).status_code == 303
+    assert brief.store.get_reader(pending.id).status is ReaderStatus.CONFIRMED
+    again = browser(app, browsers)
+    assert again.get(f"/confirm?token={token}").status_code == 400
+    form["csrf_token"] = csrf_from(again)
+    response = again.post("/confirm", data=form, follow_redirects=False)
+    assert response.status_code == 400 and "Sign in instead" in response.text
+    assert not signed_in(again)

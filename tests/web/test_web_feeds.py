@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 from news_support import HOSTILE, NOW, make_analysis, seed_news
+from session_support import session_cookie
 
 from marketbrief.core import MarketBrief
 from marketbrief.model import ReaderStatus, Watchlist
@@ -142,11 +143,12 @@ def test_the_manage_page_gives_a_reader_their_working_feed_links(brief: MarketBr
     )
     app = create_app(brief.settings, brief=brief)
     with TestClient(app) as browser:
-        browser.cookies.set(SESSION_COOKIE, app.state.tokens.make("session", reader.id))
+        browser.cookies.set(SESSION_COOKIE, session_cookie(app, reader.id))
         page = browser.get("/manage").text
         links = re.findall(r'href="(/(?:feeds|calendar)/readers/[^"]+)"', page)
-        assert len(links) == 2
-        rss, ics = (browser.get(link.replace("&amp;", "&")) for link in links)
+        assert len(links) == 3
+        atom, rss, ics = (browser.get(link.replace("&amp;", "&")) for link in links)
+        assert atom.status_code == 200 and "<feed" in atom.text
         assert rss.status_code == 200 and "<rss" in rss.text
         assert ics.status_code == 200 and "BEGIN:VCALENDAR" in ics.text
 

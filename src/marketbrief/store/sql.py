@@ -103,6 +103,7 @@ from marketbrief.errors import (
     NotFoundError,
     SourceExistsError,
     SourceNotFoundError,
+    SpentLinkError,
     StorageError,
 )
 from marketbrief.model import (
@@ -1529,13 +1530,32 @@ class SqlStore:
     def _session_id(secret: str) -> str:
         return hashlib.sha256(secret.encode()).hexdigest()
 
-    def start_session(self, reader_id: int, *, now: datetime, max_age: timedelta) -> str:
+    def start_session(
+        self,
+        reader_id: int,
+        *,
+        now: datetime,
+        max_age: timedelta,
+        once_since: datetime | None = None,
+    ) -> str:
         """A new session of ``reader_id`` (``NotFoundError`` when there is no such reader): the
         random secret its cookie is to carry; only its hash is kept. Sessions of any reader
-        older than ``max_age`` are cleared on the way (they are over)."""
+        older than ``max_age`` are cleared on the way (they are over).
+
+        ``once_since``: the session is begun by a one-time link made then — ``SpentLinkError``
+        when any session of the reader began since (the link was used), checked and begun
+        atomically (the reader's row is locked on PostgreSQL; SQLite writes one at a time)."""
         secret = secrets.token_urlsafe(32)
         at = as_utc(now)
         with self._transaction(str(reader_id), write=True) as conn:
+            if once_since is not None:
+                locked = select(readers.c.id).where(readers.c.id == reader_id).with_for_update()
+                if conn.execute(locked).first() is None:
+                    raise NotFoundError("no reader with this id", key=str(reader_id))
+                if conn.execute(self._sessions_since(reader_id, once_since)).first() is not None:
+                    raise SpentLinkError(
+                        "this link has been used: ask for a new one", key=str(reader_id)
+                    )
             conn.execute(delete(sessions).where(sessions.c.created_at <= at - max_age))
             values = {"id": self._session_id(secret), "reader_id": reader_id, "created_at": at}
             try:
@@ -1580,11 +1600,18 @@ class SqlStore:
             ).rowcount
             return int(ended)
 
-    def has_sessions(self, reader_id: int) -> bool:
-        """Whether any session of the reader is on record, live or revoked."""
-        query = select(sessions.c.id).where(sessions.c.reader_id == reader_id).limit(1)
+    @staticmethod
+    def _sessions_since(reader_id: int, since: datetime | None) -> Select[Any]:
+        query = select(sessions.c.id).where(sessions.c.reader_id == reader_id)
+        if since is not None:
+            query = query.where(sessions.c.created_at >= as_utc(since))
+        return query.limit(1)
+
+    def has_sessions(self, reader_id: int, *, since: datetime | None = None) -> bool:
+        """Whether any session of the reader is on record, live or revoked (begun at or after
+        ``since``: whether a one-time link made then was used)."""
         with self._transaction(None) as conn:
-            return conn.execute(query).first() is not None
+            return conn.execute(self._sessions_since(reader_id, since)).first() is not None
 
     # ── the send log ──
 

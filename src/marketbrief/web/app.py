@@ -209,15 +209,18 @@ def signed_in_reader(request: Request) -> int | None:
     return reader_id
 
 
-def sign_in(request: Request, response: Response, reader_id: int) -> None:
+def sign_in(
+    request: Request, response: Response, reader_id: int, *, link_made: datetime | None = None
+) -> None:
     """Begin a session of ``reader_id`` in this browser; a session it had ends (a session id
-    is never carried across a sign-in)."""
+    is never carried across a sign-in). ``link_made``: the session is begun by a one-time link
+    made then, spent once any session of the reader has begun since (``SpentLinkError``)."""
     store = brief_of(request).store
     now = now_of(request)
+    secret = store.start_session(reader_id, now=now, max_age=SESSION_LIFETIME, once_since=link_made)
     previous = _session_value(request)
     if previous is not None:
         store.end_session(previous, now=now)
-    secret = store.start_session(reader_id, now=now, max_age=SESSION_LIFETIME)
     cookie = tokens_of(request).make("session", secret)
     set_cookie(request, response, SESSION_COOKIE, cookie, max_age=SESSION_MAX_AGE)
     request.state.session_reader = reader_id

@@ -87,8 +87,15 @@ class Tokens:
 
     def read(self, purpose: str, token: str, *, max_age: int) -> Any:
         """The value signed in ``token``; ``InvalidToken`` when forged, expired or misused."""
+        return self.read_stamped(purpose, token, max_age=max_age)[0]
+
+    def read_stamped(self, purpose: str, token: str, *, max_age: int) -> tuple[Any, datetime]:
+        """``read``, with when the token was made (to the second)."""
         try:
-            return self._serializer(purpose).loads(token, max_age=max_age)
+            value, made = self._serializer(purpose).loads(
+                token, max_age=max_age, return_timestamp=True
+            )
+            return value, made
         except SignatureExpired:
             raise InvalidToken("expired") from None
         except BadSignature:

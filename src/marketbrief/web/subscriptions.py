@@ -40,7 +40,7 @@ from marketbrief.deliver.links import (
     UNSUBSCRIBE_MAX_AGE,
     site_url,
 )
-from marketbrief.errors import DeliveryError, InvalidInputError, NotFoundError
+from marketbrief.errors import DeliveryError, InvalidInputError, NotFoundError, SpentLinkError
 from marketbrief.model import CADENCES, EVENT_TYPES, Reader, ReaderStatus, Watchlist, event_label
 from marketbrief.settings import Settings
 from marketbrief.web.app import (
@@ -124,11 +124,31 @@ def _link(request: Request, path: str, purpose: str, reader_id: int) -> str:
     return site_url(settings_of(request), f"{path}{quote(token, safe='')}")
 
 
+SPENT = "This link has been used: each one signs in once."
+
+
 def _reader_of_token(request: Request, purpose: str, token: str, max_age: int) -> Reader:
     """The reader a link's token names; a 400 page when the token is forged, expired, of
     another purpose, or its reader is gone."""
+    return _reader_of_link(request, purpose, token, max_age)[0]
+
+
+def _reader_of_one_time_link(
+    request: Request, purpose: str, token: str, max_age: int
+) -> tuple[Reader, datetime]:
+    """``_reader_of_token`` for a link that signs in (confirm, sign-in), with when it was made;
+    a 400 page when the reader has signed in since: the link is spent."""
+    reader, made = _reader_of_link(request, purpose, token, max_age)
+    if brief_of(request).store.has_sessions(reader.id, since=made):
+        raise HTTPException(status_code=400, detail=_next_step(purpose, SPENT))
+    return reader, made
+
+
+def _reader_of_link(
+    request: Request, purpose: str, token: str, max_age: int
+) -> tuple[Reader, datetime]:
     try:
-        value = tokens_of(request).read(purpose, token, max_age=max_age)
+        value, made = tokens_of(request).read_stamped(purpose, token, max_age=max_age)
     except InvalidToken as error:
         reason = (
             "This link has expired."
@@ -139,14 +159,14 @@ def _reader_of_token(request: Request, purpose: str, token: str, max_age: int) -
     if not isinstance(value, int) or isinstance(value, bool):
         raise HTTPException(status_code=400, detail=_next_step(purpose, "This link is not valid."))
     try:
-        return brief_of(request).store.get_reader(value)
+        return brief_of(request).store.get_reader(value), made
     except NotFoundError:
         raise HTTPException(status_code=400, detail="This subscription no longer exists.") from None
 
 
 def _next_step(purpose: str, reason: str) -> str:
     return reason + {
-        "confirm": " Subscribe again to get a new one.",
+        "confirm": " Subscribe again to get a new one." if reason != SPENT else " Sign in instead.",
         "signin": " Ask for a new sign-in link.",
         "unsubscribe": " Use the link in a newer briefing, or sign in to stop them.",
     }.get(purpose, "")
@@ -258,20 +278,20 @@ def subscribe_sent(request: Request) -> Response:
 
 @router.get("/confirm", response_class=HTMLResponse)
 def confirm_page(request: Request, token: str = "") -> Response:
-    reader = _reader_of_token(request, "confirm", token, CONFIRM_MAX_AGE)
+    reader, _ = _reader_of_one_time_link(request, "confirm", token, CONFIRM_MAX_AGE)
     return render(request, "confirm.html", {"token": token, "email": reader.email})
 
 
 @router.post("/confirm", dependencies=CSRF)
 def confirm(request: Request, form: Posted) -> Response:
-    reader = _reader_of_token(request, "confirm", form.get("token"), CONFIRM_MAX_AGE)
+    reader, made = _reader_of_one_time_link(request, "confirm", form.get("token"), CONFIRM_MAX_AGE)
     if reader.status is not ReaderStatus.CONFIRMED:
         reader = brief_of(request).store.update_reader(
             replace(reader, status=ReaderStatus.CONFIRMED, confirmed_at=now_of(request))
         )
         _log(logging.INFO, "reader.confirmed", reader=reader.id)
     response = RedirectResponse("/manage?welcome=1", status_code=303)
-    sign_in(request, response, reader.id)
+    _sign_in_once(request, response, reader, made, "confirm")
     return response
 
 
@@ -351,18 +371,28 @@ def signin_sent(request: Request) -> Response:
 
 @router.get("/signin/{token}", response_class=HTMLResponse)
 def signin_link_page(request: Request, token: str) -> Response:
-    reader = _reader_of_token(request, "signin", token, SIGNIN_MAX_AGE)
+    reader, _ = _reader_of_one_time_link(request, "signin", token, SIGNIN_MAX_AGE)
     return render(request, "signin_link.html", {"token": token, "email": reader.email})
 
 
 @router.post("/signin/{token}", dependencies=CSRF)
 def signin_link(request: Request, token: str) -> Response:
-    reader = _reader_of_token(request, "signin", token, SIGNIN_MAX_AGE)
+    reader, made = _reader_of_one_time_link(request, "signin", token, SIGNIN_MAX_AGE)
     if reader.confirmed_at is None:
         raise HTTPException(status_code=400, detail="Confirm your subscription first.")
     response = RedirectResponse("/manage", status_code=303)
-    sign_in(request, response, reader.id)
+    _sign_in_once(request, response, reader, made, "signin")
     return response
+
+
+def _sign_in_once(
+    request: Request, response: Response, reader: Reader, made: datetime, purpose: str
+) -> None:
+    """Sign in by a one-time link; a 400 page when it was spent meanwhile (two tabs at once)."""
+    try:
+        sign_in(request, response, reader.id, link_made=made)
+    except SpentLinkError:
+        raise HTTPException(status_code=400, detail=_next_step(purpose, SPENT)) from None
 
 
 @router.post("/signout", dependencies=CSRF)
