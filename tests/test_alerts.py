@@ -17,7 +17,6 @@ import pytest
 
 from deliver.loopback_smtp import SmtpServer
 from marketbrief.core import MarketBrief
-from marketbrief.curate.alerts import FRESH_FOR, MAX_PER_DAY
 from marketbrief.deliver import briefing_message_id
 from marketbrief.model import (
     Analysis,
@@ -41,6 +40,7 @@ from marketbrief.stories import story_id_for
 from send_support import Clock, make_facade, recipients, start_timed_server
 
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+FRESH = timedelta(hours=3)  # how long a story may alert, in these tests (the default is 6 h)
 WEB = "https://news.example.org"
 COMPANIES = {"RTX": "RTX Corporation", "LMT": "Lockheed Martin", "XOM": "Exxon Mobil"}
 
@@ -101,6 +101,8 @@ def facade(
         smtp_url=server.url(),
         database_url=database_url,
         send_retries=2,
+        alerts_per_day=4,  # not the defaults: the settings are what the sender reads
+        alert_fresh_for=FRESH.total_seconds(),
     ) as brief:
         yield brief
 
@@ -270,7 +272,7 @@ def test_no_alert_for_news_before_confirmation_or_past_the_freshness_window(
     )
     assert facade.send_due().outcomes == ()  # the story began before she confirmed
     stale = news(facade, "stale", confirmed_at + timedelta(minutes=1))
-    clock.now = stale.first_seen_at + FRESH_FOR + timedelta(seconds=1)  # a sender down for 6 h
+    clock.now = stale.first_seen_at + FRESH + timedelta(seconds=1)  # a sender that was down
     assert facade.send_due().outcomes == ()
     fresh = news(facade, "fresh", clock.now - timedelta(minutes=2))
     assert [o.period for o in facade.send_due().outcomes] == [f"alert/{fresh.id}"]
@@ -282,10 +284,11 @@ def test_the_daily_limit_holds_and_the_rest_is_skipped_not_sent_later(
 ) -> None:
     add(facade, "ada@example.com")
     clock.now = NOW
-    for n in range(MAX_PER_DAY + 2):  # a busy hour: two more stories than the limit
+    limit = facade.settings.alerts_per_day
+    for n in range(limit + 2):  # a busy hour: two more stories than the limit
         news(facade, f"rtx-{n:02d}", NOW - timedelta(minutes=30), importance=0.3 + n / 100)
     report = facade.send_due()
-    assert report.count(DeliveryStatus.SENT) == MAX_PER_DAY
+    assert report.count(DeliveryStatus.SENT) == limit
     skipped = [o for o in report.outcomes if o.status is DeliveryStatus.SKIPPED]
     assert len(skipped) == 2 and all("daily alert limit" in (o.error or "") for o in skipped)
     # the most important ones were sent: the two least important were skipped
@@ -298,7 +301,7 @@ def test_the_daily_limit_holds_and_the_rest_is_skipped_not_sent_later(
     clock.now = NOW + timedelta(hours=24, seconds=1)  # the first ones are a day old
     news(facade, "rtx-next-day", clock.now - timedelta(minutes=1))
     assert [o.status for o in facade.send_due().outcomes] == [DeliveryStatus.SENT]
-    assert recipients(server) == {"ada@example.com": MAX_PER_DAY + 1}
+    assert recipients(server) == {"ada@example.com": limit + 1}
 
 
 def test_daily_readers_get_no_alerts_and_alert_readers_no_briefing(
@@ -346,7 +349,7 @@ def test_one_alert_reader_only_and_a_temporary_failure_retried_once_sent(
     assert (retry.period, retry.status) == (f"alert/{rtx.id}", DeliveryStatus.RETRY)
     assert facade.send_due(reader="ada@example.com").outcomes == ()  # not due again yet
     # the story is older than the freshness window by the time the retry is due: still sent
-    clock.now = rtx.first_seen_at + FRESH_FOR + timedelta(minutes=1)
+    clock.now = rtx.first_seen_at + FRESH + timedelta(minutes=1)
     assert [(o.reader.email, o.status) for o in facade.send_due().outcomes] == [
         ("ada@example.com", DeliveryStatus.SENT)
     ]
@@ -418,12 +421,13 @@ def test_the_cli_sends_an_alert_reader_their_alert_once(workspace: Path) -> None
     assert runner.invoke(app, [*add, "--confirmed"]).exit_code == 0
     with MarketBrief(Settings()) as brief:
         rtx = news(brief, "rtx-cli", datetime.now(UTC))
-    sent = []
-    for _ in range(2):  # the second run finds it sent
-        result = runner.invoke(app, ["send", "--reader", "ada@example.com", "--json"])
-        assert result.exit_code == 0, result.output
-        sent.append([(d["period"], d["status"]) for d in json.loads(result.output)["deliveries"]])
-    assert sent == [[(f"alert/{rtx.id}", "sent")], []]
+    result = runner.invoke(app, ["send", "--reader", "ada@example.com"])
+    assert result.exit_code == 0, result.output
+    assert f"sent     alert/{rtx.id}" in result.output
+    assert "0 briefings sent, 1 alert sent, 0 to retry, 0 failed, 0 skipped" in result.output
+    again = runner.invoke(app, ["send", "--reader", "ada@example.com", "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["deliveries"] == []  # the second run finds it sent
     [eml] = (workspace / "outbox").glob("*.eml")
     message = message_from_bytes(eml.read_bytes(), policy=MAIL_POLICY)
     assert str(message["Subject"]).startswith("RTX Corporation (RTX): contract award — ")

@@ -58,3 +58,9 @@ def test_every_setting_is_documented() -> None:
     assert page == module.render(), "docs/settings.md is stale: run scripts/settings_doc.py"
     for name in Settings.model_fields:
         assert f"`{name}`" in page
+
+
+def test_the_alert_window_default_is_the_selections() -> None:
+    from marketbrief.curate.alerts import FRESH_FOR
+
+    assert Settings().alert_fresh_for == FRESH_FOR.total_seconds()

@@ -734,6 +734,8 @@ def outcome_json(report: SendReport) -> dict[str, Any]:
 
 
 def print_send_report(report: SendReport) -> None:
+    from marketbrief.curate.schedule import is_alert_period
+
     for o in report.outcomes:
         line = f"  {o.status.value:<8} {o.period:<10} {o.reader.email}"
         if o.error:
@@ -742,9 +744,14 @@ def print_send_report(report: SendReport) -> None:
             line += f" (again at {o.next_attempt_at:%H:%M} UTC)"
         (out if o.status is DeliveryStatus.SENT else err).print(line, markup=False)
     sent = report.count(DeliveryStatus.SENT)
+    alerts = sum(
+        1 for o in report.outcomes if o.status is DeliveryStatus.SENT and is_alert_period(o.period)
+    )
+    briefings = sent - alerts
     out.print(
-        f"{sent} {'briefing' if sent == 1 else 'briefings'} sent, "
-        f"{report.count(DeliveryStatus.RETRY)} to retry, "
+        f"{briefings} {'briefing' if briefings == 1 else 'briefings'} sent, "
+        + (f"{alerts} {'alert' if alerts == 1 else 'alerts'} sent, " if alerts else "")
+        + f"{report.count(DeliveryStatus.RETRY)} to retry, "
         f"{report.count(DeliveryStatus.FAILED)} failed, "
         f"{report.count(DeliveryStatus.SKIPPED)} skipped",
         markup=False,

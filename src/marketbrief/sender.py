@@ -31,7 +31,7 @@ SIGTERM finishes the reader in hand, then the run ends).
 found, and goes through the same steps 2–5 (claim, suppression, Message-ID of reader and
 period, finish): one alert per reader and story, however often the sender runs or restarts. A
 story merged into another keeps its alert: a story counts as alerted when the send log has the
-period of its id or of the id of any story merged into it. At most ``MAX_PER_DAY`` alerts go to
+period of its id or of the id of any story merged into it. At most ``alerts_per_day`` alerts go to
 a reader in any 24 hours (counted in the send log: sent, being sent, or waiting for a retry);
 the stories past that are recorded as skipped ("daily alert limit"), not sent later. Two
 senders working on one reader at the same moment may each send one past the limit.
@@ -50,7 +50,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, NoReturn
 
-from marketbrief.curate.alerts import ALERT_DAY, FRESH_FOR, MAX_PER_DAY, Alert, select_alerts
+from marketbrief.curate.alerts import ALERT_DAY, Alert, select_alerts
 from marketbrief.curate.schedule import (
     ALERT_PREFIX,
     Period,
@@ -399,7 +399,9 @@ class Sender:
             return any(alert_period(s) in log for s in merged if s != story.id)
 
         # A pending alert was fresh when found: read back far enough to find its story again.
-        read_from = min([now - FRESH_FOR, *(d.due_at - FRESH_FOR for d in pending.values())])
+        fresh_for = timedelta(seconds=self.settings.alert_fresh_for)
+        limit = self.settings.alerts_per_day
+        read_from = min([now - fresh_for, *(d.due_at - fresh_for for d in pending.values())])
         analyses, stories = self.news(read_from)
         alerts = select_alerts(
             reader,
@@ -409,14 +411,15 @@ class Sender:
             public_url=self.settings.public_url,
             alerted=alerted,
             pending={StoryId(p.removeprefix(ALERT_PREFIX)) for p in pending},
+            fresh_for=fresh_for,
         )
         taken = sum(1 for d in log.values() if d.due_at > now - ALERT_DAY and d.status in _COUNTED)
         for alert in alerts:
             if self.should_stop():
                 raise _StopRun("asked to stop")
             period = alert.period
-            if period not in pending and taken >= MAX_PER_DAY:
-                reason = f"daily alert limit: {MAX_PER_DAY} in 24 hours"
+            if period not in pending and taken >= limit:
+                reason = f"daily alert limit: {limit} in 24 hours"
                 if self.store.skip_delivery(reader.id, period, due_at=now, now=now, reason=reason):
                     _log(logging.INFO, "send.skipped", reader=reader.id, period=period, why="limit")
                     outcomes.append(

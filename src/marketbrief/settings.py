@@ -132,6 +132,18 @@ class Settings(BaseSettings):
         description="Seconds after its due time that a briefing is still sent; later ones are "
         "skipped (recorded), not sent in a burst.",
     )
+    alerts_per_day: int = Field(
+        default=10,
+        ge=1,
+        description="Alerts to one reader (cadence alerts) in any 24 hours at most; the stories "
+        "past it are skipped (recorded), the most important go first.",
+    )
+    alert_fresh_for: float = Field(
+        default=6 * 3600.0,
+        gt=0,
+        description="Seconds after its first article that a story may still alert; older "
+        "stories (a sender that was down, a reader who just confirmed) do not.",
+    )
     send_retries: int = Field(
         default=5, ge=0, description="Retries of a temporary SMTP failure (4xx, lost connection)."
     )

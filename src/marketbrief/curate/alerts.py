@@ -21,9 +21,9 @@ story that matters to them breaks. A story alerts a reader when
 An alert tells its story through the best matching article, as a briefing item
 (``curate.briefing.story_item``: headline, insight line, source, links to ``/stories/{id}``).
 ``select_alerts`` returns every story that qualifies, those about a watched company first,
-then by importance; the sender keeps the reader within ``MAX_PER_DAY`` alerts in any 24 hours
-(the send log counts them) and records the rest as skipped, so a busy morning never turns into
-a burst of late alerts.
+then by importance; the sender keeps the reader within the setting ``alerts_per_day`` alerts
+in any 24 hours (the send log counts them) and records the rest as skipped, so a busy morning
+never turns into a burst of late alerts.
 
 The thresholds come from the spread of importance on the 18 bundled sample articles (0.09 to
 0.57, most between 0.25 and 0.41, each scored alone; docs/importance.md has the formula): news
@@ -49,10 +49,9 @@ from marketbrief.model import (
     StoryId,
 )
 
-FRESH_FOR = timedelta(hours=6)  # a story whose first article is older than this does not alert
-# Alerts per reader in any 24 hours at most. A module constant for now: it should become a
-# setting (``alerts_per_day``) so that an operator can change it.
-MAX_PER_DAY = 10
+# A story whose first article is older than this does not alert: the default of the setting
+# ``alert_fresh_for`` (tests/test_settings.py holds the two equal).
+FRESH_FOR = timedelta(hours=6)
 ALERT_DAY = timedelta(hours=24)
 TICKER_IMPORTANCE = 0.2  # a story about a watched company: all but the least (a trading note)
 TOPIC_IMPORTANCE = 0.45  # a watched sector or event type: the stories that stand out
@@ -182,7 +181,6 @@ def select_alerts(
 __all__ = [
     "ALERT_DAY",
     "FRESH_FOR",
-    "MAX_PER_DAY",
     "MENTION_RELEVANCE",
     "TICKER_IMPORTANCE",
     "TOPIC_IMPORTANCE",
