@@ -167,3 +167,17 @@ def test_an_alert_has_a_message_id_per_reader_and_story_on_one_header_line() -> 
     assert briefing_message_id(READER, "2025-06-27", domain="x.example").startswith(
         "<briefing.7.2025-06-27."
     )
+
+
+def test_a_reader_without_a_name_is_not_addressed_by_one() -> None:
+    html, _ = render(item())
+    assert "News alert for Ada · " in html
+    html, _ = render_alert_parts(
+        replace(READER, name=""),
+        item(),
+        company=RTX,
+        sent_at=NOW,
+        unsubscribe_url=UNSUBSCRIBE,
+        manage_url=MANAGE,
+    )
+    assert "News alert · " in html and "alert for" not in html

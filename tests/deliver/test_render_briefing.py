@@ -261,3 +261,12 @@ def _market(entry: CalendarEntry) -> object:
 
     assert entry.key is not None
     return MarketDate(MarketDateKind.HOLIDAY, entry.day, entry.last_day, entry.title, entry.key)
+
+
+def test_a_reader_without_a_name_is_not_addressed_by_one() -> None:
+    named = briefing()
+    unnamed = replace(named, reader=replace(named.reader, name="  "))
+    assert "For Sam · " in render_briefing_html(named)
+    for page in (render_briefing_html(unnamed), render_briefing_text(unnamed)):
+        assert "For " not in page.split("Top stories")[0]
+        assert "For  ·" not in page and "For ·" not in page
