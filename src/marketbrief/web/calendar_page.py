@@ -24,6 +24,7 @@ from marketbrief.errors import InvalidInputError, NotFoundError
 from marketbrief.model import Analysis, ArticleId, CalendarEntry, ReaderStatus
 from marketbrief.web.app import brief_of, render, signed_in_reader
 from marketbrief.web.feeds import feed_token
+from marketbrief.web.reader import blank_none
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,13 +65,8 @@ class ReaderFeeds:
     atom: str
 
 
-def _blank_none(value: str | None) -> str | None:
-    value = (value or "").strip()
-    return value or None
-
-
 def _days(value: str | None) -> int:
-    text = _blank_none(value)
+    text = blank_none(value)
     if text is None:
         return DEFAULT_DAYS
     if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_DAYS:
@@ -79,7 +75,7 @@ def _days(value: str | None) -> int:
 
 
 def _first_day(value: str | None) -> date | None:
-    text = _blank_none(value)
+    text = blank_none(value)
     if text is None:
         return None
     try:
@@ -142,12 +138,12 @@ def calendar_page(
     window = _days(days)
     first = _first_day(start)
     company: Company | None = None
-    symbol = _blank_none(ticker)
+    symbol = blank_none(ticker)
     if symbol is not None:
         company, _ = brief.kb_company(symbol)  # unknown: NotFoundError, the 404 page
         symbol = company.ticker
     sectors = brief.store.list_sectors()
-    chosen_sector = _blank_none(sector)
+    chosen_sector = blank_none(sector)
     if chosen_sector is not None and chosen_sector not in sectors:
         raise NotFoundError("no articles in this sector", key=chosen_sector[:80])
     found = brief.key_dates(
