@@ -157,3 +157,24 @@ def test_a_company_name_is_not_a_bombardment() -> None:
     assert "geopolitical_conflict" not in [e.type for e in detect_events(sentence, use_model=False)]
     shelling = "Artillery bombarded the port city overnight."
     assert "geopolitical_conflict" in [e.type for e in detect_events(shelling, use_model=False)]
+
+
+@pytest.mark.parametrize(
+    ("headline", "event_type"),
+    [
+        ("Streamly sheds 1 million users in the second quarter", "operating_update"),
+        ("Snapline says its app is finally coming to desktop", "product_event"),
+        ("Harbor Group is merging two units that oversee its infrastructure funds", "mna"),
+        ("Pine Lending celebrates five new office openings across the Carolinas", "product_event"),
+        ("Skyway may split its blockbuster order between two planemakers", "contract_award"),
+        ("Cedar Hotels opens its first hotel in Thailand", "product_event"),
+        ("Wintrow Bank to raise its minimum wage for hourly employees to $18", "workforce_labor"),
+    ],
+)
+def test_company_news_told_in_other_words(headline: str, event_type: str) -> None:
+    assert event_type in [e.type for e in detect_events(headline, use_model=False)]
+
+
+def test_a_minimum_wage_law_is_not_a_company_pay_decision() -> None:
+    sentence = "Lawmakers vote to raise the state minimum wage for hourly workers to $15."
+    assert "workforce_labor" not in [e.type for e in detect_events(sentence, use_model=False)]
