@@ -140,16 +140,17 @@ def test_sectors(filled: SqlStore) -> None:
     assert filled.list_sectors() == ["Aerospace & Defense", "Energy"]
 
 
+@pytest.mark.parametrize("pages", [0, 2])
 @pytest.mark.parametrize("window", [1, 3, 5, 2000])
 @pytest.mark.parametrize("limit", [1, 2, 3])
 def test_filtered_pages_are_the_same_whichever_way_they_are_found(
-    filled: SqlStore, monkeypatch: pytest.MonkeyPatch, window: int, limit: int
+    filled: SqlStore, monkeypatch: pytest.MonkeyPatch, window: int, limit: int, pages: int
 ) -> None:
     """A filtered page comes from the newest rows when they hold a page, else from all the
     linked rows: with a window smaller than the table, pages cross from one way to the other,
     over tied instants and the undated articles at the end."""
     monkeypatch.setattr("marketbrief.store.sql._FILTER_WINDOW", window)
-    monkeypatch.setattr("marketbrief.store.sql._FILTER_WINDOW_PAGES", 0)
+    monkeypatch.setattr("marketbrief.store.sql._FILTER_WINDOW_PAGES", pages)
     every = filled.list_analyses()
     assert walk(filled, limit, ticker="LMT") == [
         a.article.id for a in every if a.companies[0].ticker == "LMT"

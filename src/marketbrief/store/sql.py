@@ -163,8 +163,10 @@ _SEARCH_TERMS_MAX = 16  # more words than this in a query add nothing but cost
 _SNIPPET_WORDS = 24
 _RUN_LOCK_CLASS = 7265637  # the first key of run locks (pg_try_advisory_lock(int, int))
 _IN_CHUNK = 500  # keys per "IN (...)" list, well under every backend's parameter limit
-_FILTER_WINDOW = 2000  # newest rows a filtered page looks through first (page_analyses),
-_FILTER_WINDOW_PAGES = 10  # or this many pages' worth when more
+# A filtered page (page_analyses) looks through this many pages' worth of the newest rows,
+# then through _FILTER_WINDOW of them, before it collects every linked row.
+_FILTER_WINDOW_PAGES = 20
+_FILTER_WINDOW = 2000
 _WORDS = re.compile(r"\w+")
 _STOP_WORDS = frozenset(
     (  # noqa: SIM905 (one line of words reads better than thirty lines of strings)
@@ -1250,11 +1252,14 @@ class SqlStore:
                 # A filter most articles pass is answered fastest by walking the newest rows and
                 # probing each (EXISTS); a rare one by collecting its few rows and sorting them
                 # (IN). Neither planner knows which in time (SQLite has no statistics by
-                # default; PostgreSQL's lag a bulk load): the newest window is tried first, and
-                # is the answer when it holds a whole page.
-                window = max(_FILTER_WINDOW, _FILTER_WINDOW_PAGES * limit)
+                # default; PostgreSQL's lag a bulk load): a window of the newest rows is tried
+                # first, then a wider one, and either is the answer when it holds a whole page.
                 probed = _analyses_page_statement(links, after, True)
-                rows = list(conn.execute(probed, params | {"window": window}).mappings())
+                small = _FILTER_WINDOW_PAGES * limit
+                for window in (small, _FILTER_WINDOW) if small < _FILTER_WINDOW else (small,):
+                    rows = list(conn.execute(probed, params | {"window": window}).mappings())
+                    if len(rows) > limit:
+                        break
             if len(rows) <= limit:
                 collected = _analyses_page_statement(links, after, False)
                 rows = list(conn.execute(collected, params).mappings())
