@@ -101,11 +101,11 @@ def test_guidance_comes_first_with_its_direction(headline: str, direction: str) 
 @pytest.mark.parametrize(
     "sentence",
     [
-        "Cedar Motors closed as low as $27.41 last week, a level not seen since 2015.",
-        "Falcon shares ended the day up 13 cents at $34.64.",
-        "Shares of Lumen Labs fell 5.9 per cent to $22.22.",
-        "All that said, the shares actually took a 3% dip.",
-        "Its reliance on one aging drug is weighing on its shares.",
+        "Cedar Motors closed as high as $61.05 on Friday, its best level in two years.",
+        "Falcon shares finished the session down 40 cents at $18.90.",
+        "Shares of Lumen Labs rose 2.4 per cent to $71.10.",
+        "Even so, the stock suffered a 7% tumble by noon.",
+        "Worries about its debt are dragging on the stock.",
     ],
 )
 def test_a_share_price_level_or_move_is_a_trading_action(sentence: str) -> None:
@@ -116,7 +116,7 @@ def test_a_share_price_level_or_move_is_a_trading_action(sentence: str) -> None:
     "sentence",
     [
         "The deal closed at $5 billion last week.",
-        "Cedar Motors sold 60,004 pickups in May, down 4.2% from a year ago.",
+        "Cedar Motors sold 41,200 vans in July, down 2.8% from a year ago.",
         "Brent crude closed at $81.20 a barrel.",
     ],
 )
@@ -127,8 +127,8 @@ def test_amounts_that_are_not_a_share_price_are_no_trading_action(sentence: str)
 @pytest.mark.parametrize(
     "sentence",
     [
-        "Cedar Motors sold 1,061 examples of its new sedan in May.",
-        "Truck sales reaching 99,237 units were the bright spot.",
+        "Cedar Motors sold 2,340 copies of its new coupe in June.",
+        "Van sales reaching 58,100 units led the month.",
         "About 12,000 vehicles were sold in the quarter.",
     ],
 )
@@ -139,8 +139,8 @@ def test_units_sold_are_an_operating_update(sentence: str) -> None:
 @pytest.mark.parametrize(
     "sentence",
     [
-        "The parks business provides more than half of the group's operating profit.",
-        "The studio brings in 16% of operating income.",
+        "The cruise arm generates most of the group's operating profit.",
+        "Licensing brings in 30% of operating income.",
     ],
 )
 def test_what_a_business_contributes_is_not_a_results_report(sentence: str) -> None:
@@ -148,12 +148,12 @@ def test_what_a_business_contributes_is_not_a_results_report(sentence: str) -> N
 
 
 def test_a_reported_profit_is_still_a_results_report() -> None:
-    sentence = "Net income for the quarter was $700 million, up from $545 million a year ago."
+    sentence = "Quarterly net income rose to $310 million from $260 million."
     assert "earnings_results" in [e.type for e in detect_events(sentence, use_model=False)]
 
 
 def test_a_company_name_is_not_a_bombardment() -> None:
-    sentence = "The engine is also the lone option on planes such as Bombardier's C Series."
+    sentence = "Regional jets such as Bombardier's sell well in Canada."
     assert "geopolitical_conflict" not in [e.type for e in detect_events(sentence, use_model=False)]
     shelling = "Artillery bombarded the port city overnight."
     assert "geopolitical_conflict" in [e.type for e in detect_events(shelling, use_model=False)]
@@ -162,13 +162,13 @@ def test_a_company_name_is_not_a_bombardment() -> None:
 @pytest.mark.parametrize(
     ("headline", "event_type"),
     [
-        ("Streamly sheds 1 million users in the second quarter", "operating_update"),
-        ("Snapline says its app is finally coming to desktop", "product_event"),
-        ("Harbor Group is merging two units that oversee its infrastructure funds", "mna"),
-        ("Pine Lending celebrates five new office openings across the Carolinas", "product_event"),
-        ("Skyway may split its blockbuster order between two planemakers", "contract_award"),
-        ("Cedar Hotels opens its first hotel in Thailand", "product_event"),
-        ("Wintrow Bank to raise its minimum wage for hourly employees to $18", "workforce_labor"),
+        ("Streamly loses 2 million subscribers in the spring", "operating_update"),
+        ("The Snapline photo app is coming to Android next month", "product_event"),
+        ("Harbor Group is combining its two shipping units", "mna"),
+        ("Pine Lending plans three new branch openings in Ohio", "product_event"),
+        ("Skyway places a mega order for 40 regional jets", "contract_award"),
+        ("Cedar Health opens two clinics in Denver", "product_event"),
+        ("Wintrow Stores lifts starting pay to $16 for warehouse workers", "workforce_labor"),
     ],
 )
 def test_company_news_told_in_other_words(headline: str, event_type: str) -> None:
