@@ -17,7 +17,7 @@ import tempfile
 import tomllib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -51,11 +51,18 @@ from marketbrief.model import (
     ArticleId,
     Briefing,
     CalendarEntry,
+    CompanyLink,
+    Entity,
+    Event,
     FetchedDocument,
+    KeyDate,
     Reader,
     ReaderStatus,
+    SectorLink,
+    Sentiment,
     Source,
     SourceKind,
+    Span,
     Story,
     StoryId,
     Watchlist,
@@ -875,30 +882,31 @@ class MarketBrief:
             offsets = array("q")  # position → where its result starts in the spool
             times = array("d")  # of the analysed results, in input order: their instant
             analysed = array("q")  # … and their position
+            # … and where what grouping reads of it starts: placing reads only that, not the
+            # whole analysis (unpickling the analysis' many small records is the cost)
+            grouping = array("q")
             for result in self._analyze_each(
                 inputs, published_at=published_at, url=url, stdin=stdin, progress=progress
             ):
                 if result.analysis is not None:
                     times.append(_story_time(result.analysis).timestamp())
                     analysed.append(len(offsets))
+                    grouping.append(spool.tell())
+                    _dump(story_input(result.analysis, batch=True), spool)
                 offsets.append(spool.tell())
-                pickle.dump(result, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                _dump(result, spool)
 
-            def load(position: int) -> AnalyzeResult:
-                spool.seek(offsets[position])
-                loaded: AnalyzeResult = pickle.load(spool)  # our own file, written just now
-                return loaded
+            def load(offset: int) -> Any:
+                spool.seek(offset)
+                return pickle.load(spool)  # our own file, written just now
 
             batch = BatchStories()
             # earliest first, input order on ties (a stable sort)
-            order = sorted(range(len(times)), key=times.__getitem__)
-            for position in (analysed[k] for k in order):
-                analysis = load(position).analysis
-                assert analysis is not None
-                batch.place(position, analysis)
+            for k in sorted(range(len(times)), key=times.__getitem__):
+                batch.place_input(analysed[k], load(grouping[k]))
             batch.close()
             for position in range(len(offsets)):
-                yield batch.apply(position, load(position))
+                yield batch.apply(position, load(offsets[position]))
 
     def _analyze_each(
         self,
@@ -1026,7 +1034,10 @@ class BatchStories:
         self._newest: datetime | None = None
 
     def place(self, position: int, analysis: Analysis) -> None:
-        item = story_input(analysis, batch=True)
+        self.place_input(position, story_input(analysis, batch=True))
+
+    def place_input(self, position: int, item: StoryInput) -> None:
+        """``place`` with what grouping reads of the analysis: ``story_input(…, batch=True)``."""
         placement = self._index.add(item)
         number = self._number.get(placement.story_id)
         if number is None:
@@ -1079,6 +1090,42 @@ class BatchStories:
         )
         grouped = self._ids[number] if self._size[number] > 1 else None
         return replace(result, analysis=replace(analysis, story_id=grouped, importance=importance))
+
+
+def _restore(cls: type[Any], values: tuple[Any, ...]) -> Any:
+    return cls(*values)
+
+
+# The analyze spool pickles each record as its class and field values, rebuilt by the class
+# itself: the dataclasses' own pickle state (``__getstate__``/``__setstate__`` of a slotted
+# dataclass) looks up the fields again for every record, most of the spool's time.
+_SPOOLED: tuple[type[Any], ...] = (
+    AnalyzeResult,
+    Analysis,
+    Article,
+    CompanyLink,
+    SectorLink,
+    Entity,
+    Event,
+    Sentiment,
+    KeyDate,
+    Span,
+    StoryInput,
+)
+_SPOOL_FIELDS = {cls: tuple(f.name for f in fields(cls)) for cls in _SPOOLED}
+
+
+def _spool_reduce(record: Any) -> tuple[Any, ...]:
+    return _restore, (type(record), tuple(getattr(record, n) for n in _SPOOL_FIELDS[type(record)]))
+
+
+_SPOOL_DISPATCH = dict.fromkeys(_SPOOLED, _spool_reduce)
+
+
+def _dump(record: Any, spool: BinaryIO) -> None:
+    pickler = pickle.Pickler(spool, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _SPOOL_DISPATCH
+    pickler.dump(record)
 
 
 def _jsonable(value: Any) -> Any:
