@@ -132,7 +132,9 @@ articles = Table(
     Column("raw_html", LargeBinary),  # lzma-compressed (preset 1): see sql.py
     UniqueConstraint("id"),
     UniqueConstraint("url"),
-    Index(None, "sort_at", "pk"),  # newest-first lists and their cursors (revision 0005)
+    # newest-first lists and their cursors (revision 0005); with id, a filtered page's probe
+    # of the newest rows reads the index alone (revision 0007)
+    Index(None, "sort_at", "pk", "id"),
     Index(None, "source_id"),
 )
 
