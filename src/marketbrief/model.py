@@ -126,6 +126,17 @@ class Article:
     raw_html: bytes | None = None  # kept (compressed in the store) for re-extraction
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleHeadline:
+    """What a list of articles shows of one (the latest page): a read-only record the store
+    reads without the article's text; the whole article is ``Article``."""
+
+    id: ArticleId
+    title: str | None
+    source: str | None
+    published_at: datetime | None
+
+
 # ── analysis (the contract of DESIGN.md §5) ──────────────────────────────────────────────────
 
 

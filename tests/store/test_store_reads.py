@@ -11,6 +11,7 @@ from marketbrief.errors import InvalidInputError
 from marketbrief.model import (
     Analysis,
     Article,
+    ArticleHeadline,
     ArticleId,
     CompanyLink,
     CompanyRole,
@@ -134,6 +135,25 @@ def test_story_pages_by_ticker(filled: SqlStore) -> None:
     assert [s.id for s in filled.page_stories(ticker="RTX")] == ["s0", "s2", "s3"]
     assert filled.page_stories(ticker="RTX")[0].article_ids == ("a0", "a1")
     assert filled.page_stories(offset=9) == []
+
+
+@pytest.mark.parametrize("limit", [1, 7, 29, 30, 100])
+def test_headlines_are_the_newest_articles_without_their_text(filled: SqlStore, limit: int) -> None:
+    """The latest page's read: ``list_articles``' articles, in its order (tied instants, the
+    undated last), each as what a headline shows."""
+    assert filled.list_headlines(limit=limit) == [
+        ArticleHeadline(a.id, a.title, a.source, a.published_at)
+        for a in filled.list_articles(limit=limit)
+    ]
+    assert len(filled.list_headlines(limit=limit)) == min(limit, 30)
+
+
+def test_a_headline_carries_source_and_a_missing_title(
+    store: SqlStore, new_article: NewArticle
+) -> None:
+    at = datetime(2025, 6, 25, 14, 30, tzinfo=UTC)
+    store.upsert_article(new_article("h1", title=None, source="Wire", published_at=at))
+    assert store.list_headlines() == [ArticleHeadline(ArticleId("h1"), None, "Wire", at)]
 
 
 def test_sectors(filled: SqlStore) -> None:
