@@ -314,7 +314,7 @@ def _install_error_pages(app: FastAPI) -> None:
 def _install_pages(app: FastAPI) -> None:
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> Response:
-        articles = brief_of(request).store.list_articles(limit=30)
+        articles = brief_of(request).store.list_headlines(limit=30)
         return render(request, "home.html", {"articles": articles})
 
     @app.get("/healthz")

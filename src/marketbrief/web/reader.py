@@ -81,11 +81,12 @@ class Filters:
         )
 
 
+# The event types' choices do not change between requests; the sectors come from the store.
+_EVENT_CHOICES = tuple((t, event_label(t)) for t in EVENT_TYPES)
+
+
 def _filter_choices(request: Request) -> dict[str, object]:
-    return {
-        "sectors": brief_of(request).store.list_sectors(),
-        "event_types": [(t, event_label(t)) for t in EVENT_TYPES],
-    }
+    return {"sectors": brief_of(request).store.list_sectors(), "event_types": _EVENT_CHOICES}
 
 
 # ── the sentiment chart ───────────────────────────────────────────────────────────────────────
