@@ -165,8 +165,8 @@ _SNIPPET_WORDS = 24
 _RUN_LOCK_CLASS = 7265637  # the first key of run locks (pg_try_advisory_lock(int, int))
 _SQLITE_POOL_SIZE = 20  # connections kept open to a SQLite file (see create_store_engine)
 _IN_CHUNK = 500  # keys per "IN (...)" list, well under every backend's parameter limit
-# A filtered page (page_analyses) looks through this many pages' worth of the newest rows,
-# then through _FILTER_WINDOW of them, before it collects every linked row.
+# A filtered page (page_analyses) looks through the newest _FILTER_WINDOW rows (or this many
+# pages' worth, when more) before it collects every linked row.
 _FILTER_WINDOW_PAGES = 20
 _FILTER_WINDOW = 2000
 _WORDS = re.compile(r"\w+")
@@ -712,18 +712,43 @@ def _articles_page_statement(since: bool, headlines: bool = False) -> Select[Any
     return _newest_page(query, bindparam("limit", type_=Integer()))
 
 
+_INDEX_ORDER: Final = (articles.c.sort_at.desc(), articles.c.pk.desc())
+
+
+def _dated_after(query: Select[Any], after: str | None) -> Select[Any]:
+    """``query`` (a select from ``articles``) kept to the dated rows, after a cursor's row when
+    ``after`` is "dated" (bind parameters ``after_at`` and ``after_pk``)."""
+    query = query.where(articles.c.sort_at.is_not(None))
+    if after == "dated":
+        key = tuple_(articles.c.sort_at, articles.c.pk)
+        after_key = tuple_(
+            bindparam("after_at", type_=UTCDateTime()), bindparam("after_pk", type_=Integer())
+        )
+        query = query.where(key < after_key)
+    return query
+
+
 @functools.cache
-def _analyses_page_statement(links: tuple[str, ...], after: str | None, probe: bool) -> Select[Any]:
+def _window_end_statement(after: str | None) -> Select[Any]:
+    """The ``sort_at`` and ``pk`` of the last of the newest dated rows a probe looks through
+    (the row at offset ``window_end``; none when there are fewer), read from the index alone."""
+    query = _dated_after(select(articles.c.sort_at, articles.c.pk), after)
+    return query.order_by(*_INDEX_ORDER).offset(bindparam("window_end", type_=Integer())).limit(1)
+
+
+@functools.cache
+def _analyses_page_statement(links: tuple[str, ...], after: str | None, way: str) -> Select[Any]:
     """A page of analyses filtered by ``links`` (names of ``_LINKS``), after a cursor of kind
-    ``after``; ``probe``: only among the newest ``window`` dated rows, each probed (``EXISTS``;
-    not after an undated row), else from the linked rows collected (``IN``). See
-    ``SqlStore.page_analyses``."""
+    ``after``, found one ``way``: "collect" the linked rows (``IN``) and sort them, or probe
+    the newest dated rows one by one (``EXISTS``; not after an undated row): the newest
+    ``window`` rows ("window"), those down to the row ``end_at``, ``end_pk`` ("range"), or all
+    ("all"). See ``SqlStore.page_analyses``."""
     # (_ARTICLE_LIST_COLUMNS has pk, which the cursor is made of.)
     query = select(*_ARTICLE_LIST_COLUMNS, analyses.c.data, analyses.c.story_id).join(
         analyses, analyses.c.article_id == articles.c.id
     )
     limit = bindparam("limit", type_=Integer())
-    if not probe:
+    if way == "collect":
         collected = query.where(
             *(
                 articles.c.id.in_(
@@ -733,34 +758,42 @@ def _analyses_page_statement(links: tuple[str, ...], after: str | None, probe: b
             )
         )
         return _newest_page(collected, limit, after=after)
-    # The newest dated rows only (one index range, no sort): when a page's worth of them
-    # match, no undated row and no older one can come before those.
-    index_order = (articles.c.sort_at.desc(), articles.c.pk.desc())
-    newest = select(articles.c.pk, articles.c.id, articles.c.sort_at).where(
-        articles.c.sort_at.is_not(None)
-    )
-    if after == "dated":
-        key = tuple_(articles.c.sort_at, articles.c.pk)
-        after_key = tuple_(
-            bindparam("after_at", type_=UTCDateTime()), bindparam("after_pk", type_=Integer())
+    # The newest dated rows only, walked in the index's order (which holds the article id:
+    # revision 0007) and probed one by one until a page matches. When a page's worth of them
+    # match, no undated row and no older one can come before those. PostgreSQL stops at the
+    # page either way; SQLite read and probed the whole window of a LIMIT subquery (it sorts
+    # the matches again), so there the window is a range of the index instead, down to its
+    # last row (read first, by _window_end_statement). PostgreSQL is given the LIMIT: without
+    # fresh statistics it planned the range from the event type's rows (43 ms, not 2).
+    newest = _dated_after(select(articles.c.pk, articles.c.id, articles.c.sort_at), after)
+    if way == "range":
+        end_key = tuple_(
+            bindparam("end_at", type_=UTCDateTime()), bindparam("end_pk", type_=Integer())
         )
-        newest = newest.where(key < after_key)
-    within = newest.order_by(*index_order).limit(bindparam("window", type_=Integer())).subquery()
+        newest = newest.where(tuple_(articles.c.sort_at, articles.c.pk) >= end_key)
+    if way == "window":
+        within = newest.order_by(*_INDEX_ORDER).limit(bindparam("window", type_=Integer()))
+        walked = within.subquery()
+        order: tuple[Any, ...] = (walked.c.sort_at.desc(), walked.c.pk.desc())
+    else:
+        walked = newest.subquery()
+        order = (walked.c.sort_at.desc(), walked.c.pk.desc())
     matched = (
-        select(within.c.pk)
+        select(walked.c.pk)
         .where(
             *(
                 exists().where(
-                    _LINKS[name][0].c.article_id == within.c.id, _LINKS[name][1] == bindparam(name)
+                    _LINKS[name][0].c.article_id == walked.c.id,
+                    _LINKS[name][1] == bindparam(name),
                 )
                 for name in links
             )
         )
-        .order_by(within.c.sort_at.desc(), within.c.pk.desc())
+        .order_by(*order)
         .limit(limit)
         .subquery()
     )
-    return query.join(matched, matched.c.pk == articles.c.pk).order_by(*index_order)
+    return query.join(matched, matched.c.pk == articles.c.pk).order_by(*_INDEX_ORDER)
 
 
 @functools.cache
@@ -1285,16 +1318,23 @@ class SqlStore:
                 # A filter most articles pass is answered fastest by walking the newest rows and
                 # probing each (EXISTS); a rare one by collecting its few rows and sorting them
                 # (IN). Neither planner knows which in time (SQLite has no statistics by
-                # default; PostgreSQL's lag a bulk load): a window of the newest rows is tried
-                # first, then a wider one, and either is the answer when it holds a whole page.
-                probed = _analyses_page_statement(links, after, True)
-                small = _FILTER_WINDOW_PAGES * limit
-                for window in (small, _FILTER_WINDOW) if small < _FILTER_WINDOW else (small,):
-                    rows = list(conn.execute(probed, params | {"window": window}).mappings())
-                    if len(rows) > limit:
-                        break
+                # default; PostgreSQL's lag a bulk load): the newest rows are walked first, down
+                # to the end of a window, and are the answer when they hold a whole page.
+                window = max(_FILTER_WINDOW_PAGES * limit, _FILTER_WINDOW, 1)
+                if self._sqlite:
+                    end = conn.execute(
+                        _window_end_statement(after), params | {"window_end": window - 1}
+                    ).first()
+                    way = "all" if end is None else "range"
+                    if end is not None:
+                        params |= {"end_at": end.sort_at, "end_pk": end.pk}
+                else:
+                    way = "window"
+                    params |= {"window": window}
+                probed = _analyses_page_statement(links, after, way)
+                rows = list(conn.execute(probed, params).mappings())
             if len(rows) <= limit:
-                collected = _analyses_page_statement(links, after, False)
+                collected = _analyses_page_statement(links, after, "collect")
                 rows = list(conn.execute(collected, params).mappings())
         found = [_analysis_from_row(row, _article_from_row(row)) for row in rows[:limit]]
         more = len(rows) > limit
