@@ -161,8 +161,8 @@ class LinearClassifier:
                     known.clear()
                 known[token] = found
             ids.extend(found)
-        pairs = (lookup("b:" + a + " " + b) for a, b in itertools.pairwise(tokens))
-        ids.extend(i for i in pairs if i is not None)
+        pairs = map("b:{} {}".format, tokens, tokens[1:])  # as _word_features spells them
+        ids += [i for i in map(lookup, pairs) if i is not None]
         return ids
 
     def index(self, label: str) -> int:
