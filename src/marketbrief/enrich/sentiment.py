@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from marketbrief.enrich.events import rule_features
 from marketbrief.enrich.sentences import find_chrome_start, is_boilerplate, split_sentences
@@ -123,6 +123,12 @@ class Lexicon:
     # Derived from ``entries``: per first word, the most words in a term that starts with it
     # (matching tries no longer terms there, and none at a word that starts no term).
     reach: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    # Sentences already scored, and texts whose model features are known: the article's
+    # sentiment, then each company's, read the same lead sentences (bounded: _MEMO).
+    scored: dict[str, tuple[float, float, bool]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    features: dict[str, tuple[float, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.reach:
@@ -401,11 +407,24 @@ def _score_items(items: list[_Item | str]) -> tuple[float, float, bool]:
 def _sentence_parts(sentence: str, lexicon: Lexicon) -> tuple[float, float, bool]:
     """The positive and negative sums of a sentence (a question's damped) and whether it has
     any cue."""
+    known = lexicon.scored.get(sentence)
+    if known is not None:
+        return known
     positive, negative, found = _score_items(_match(_tokens(sentence, lexicon), lexicon))
     if sentence.rstrip().endswith("?"):
         positive *= QUESTION_FACTOR
         negative *= QUESTION_FACTOR
+    _remember(lexicon.scored, sentence, (positive, negative, found))
     return positive, negative, found
+
+
+_MEMO = 4096  # texts a lexicon remembers the scores and features of
+
+
+def _remember(memo: dict[str, Any], key: str, value: Any) -> None:
+    if len(memo) >= _MEMO:
+        memo.clear()
+    memo[key] = value
 
 
 def _score_sentence(sentence: str, lexicon: Lexicon) -> tuple[float, bool]:
@@ -480,7 +499,12 @@ def lexicon_features(text: str, *, lexicon: Lexicon | None = None) -> tuple[floa
 def model_features(text: str, *, lexicon: Lexicon | None = None) -> tuple[float, ...]:
     """All dense features of the model for one text: ``lexicon_features`` and what the event
     rules found (an analyst's downgrade, a dividend cut: events carry much of finance's tone)."""
-    return (*lexicon_features(text, lexicon=lexicon), *rule_features(text))
+    lexicon = lexicon or default_lexicon()
+    features = lexicon.features.get(text)
+    if features is None:
+        features = (*lexicon_features(text, lexicon=lexicon), *rule_features(text))
+        _remember(lexicon.features, text, features)
+    return features
 
 
 def _model(classifier: LinearClassifier | None) -> LinearClassifier:
