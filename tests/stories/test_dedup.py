@@ -1,5 +1,8 @@
 """Exact and near duplicates: canonical URLs, content hashes, a MinHash index that forgets."""
 
+import hashlib
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -47,6 +50,19 @@ def test_content_hash_folds_case_and_space_only() -> None:
     assert content_hash("t", "Oil  fell.\nAgain") == content_hash("other title", "oil fell. again")
     assert content_hash("t", "Oil fell.") != content_hash("t", "Oil rose.")
     assert content_hash("Only a title", "  ") == content_hash("only a title", "")
+
+
+# whitespace of every kind Python knows (str.isspace), beside letters of several cases
+_SPACES = [chr(c) for c in range(0x3001) if chr(c).isspace()]
+
+
+@given(st.lists(st.sampled_from([*_SPACES, "a", "B", "ß", "Σ", "1", "."]), max_size=40))
+def test_content_hash_is_the_hash_of_the_text_with_runs_of_space_as_one(chars: list[str]) -> None:
+    # The stored hashes were made with re.sub(r"\s+", " ", text).strip(); they must not move.
+    text = "x" + "".join(chars)
+    folded = re.sub(r"\s+", " ", text).strip().casefold()
+    digest = hashlib.blake2b(folded.encode("utf-8"), digest_size=16).hexdigest()
+    assert content_hash("title", text) == digest
 
 
 def test_near_duplicates_are_found_and_forgotten() -> None:

@@ -26,7 +26,6 @@ NUM_BANDS = 32  # 4 rows a band: candidates from about Jaccard 0.3 up, then veri
 SHINGLE = 3
 NEAR_DUPLICATE = 0.5  # Jaccard of word 3-shingle sets
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SPACE = re.compile(r"\s+")
 
 # Query parameters that say who sent the reader, not what the page is.
 _TRACKING = re.compile(
@@ -68,7 +67,8 @@ def content_hash(title: str, text: str) -> str:
     """Equal for texts that differ only in case and whitespace (the title when there is no
     text)."""
     body = text if text.strip() else title
-    folded = _SPACE.sub(" ", body).strip().casefold()
+    # str.split() splits at exactly what r"\s+" matches (str.isspace), a few times faster
+    folded = " ".join(body.split()).casefold()
     return hashlib.blake2b(folded.encode("utf-8"), digest_size=16).hexdigest()
 
 
