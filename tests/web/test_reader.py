@@ -233,3 +233,37 @@ def test_any_title_and_text_render_inert(
     assert response.status_code == 200
     lowered = response.text.lower()
     assert "<script>x" not in lowered and "<img src=x>" not in lowered
+
+
+def sector_options(html: str) -> list[str]:
+    select = html.split('id="f-sector"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="([^"]*)"', select)[1:]
+
+
+def test_sector_choices_are_read_once_a_minute(
+    news: MarketBrief, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sector filter's choices come from the store at most once a minute: a sector first
+    named after a list page was shown appears in the choices once the minute is over."""
+    clock = [1000.0]
+    monkeypatch.setattr("marketbrief.web.reader._monotonic", lambda: clock[0])
+    reads: list[int] = []
+    list_sectors = news.store.list_sectors
+
+    def counted() -> list[str]:
+        reads.append(1)
+        return list_sectors()
+
+    monkeypatch.setattr(news.store, "list_sectors", counted)
+    first = sector_options(client.get("/articles").text)
+    assert "Energy" in first and "Utilities" not in first
+    news.store.save_analysis(
+        make_analysis("u1", published_at=NOW, ticker="NEE", sector="Utilities")
+    )
+    clock[0] += 59.0
+    assert sector_options(client.get("/articles?ticker=RTX").text) == first
+    assert sector_options(client.get("/search?q=Patriot").text) == first
+    assert len(reads) == 1
+    clock[0] += 1.0
+    assert sector_options(client.get("/articles").text) == sorted([*first, "Utilities"])
+    assert len(reads) == 2
