@@ -9,6 +9,7 @@ short or no language clearly leads.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 # Frequent function words per language (ISO 639-1 code). Words shared by several languages
 # ("de", "en", "a", "la") count for each; the distinctive ones decide.
@@ -53,7 +54,11 @@ def detect_language(text: str) -> str | None:
     words = _WORD.findall(text[: _MAX_WORDS * 12].lower())[:_MAX_WORDS]
     if len(words) < _MIN_WORDS:
         return None
-    counts = {lang: sum(1 for word in words if word in stop) for lang, stop in _STOP_WORDS.items()}
+    # each distinct word once: the stop-word sets are small, an article's words many
+    seen = Counter(words)
+    counts = {
+        lang: sum(seen[word] for word in stop & seen.keys()) for lang, stop in _STOP_WORDS.items()
+    }
     ranked = sorted(counts.items(), key=lambda item: item[1], reverse=True)
     (best, best_count), (_, second_count) = ranked[0], ranked[1]
     if best_count < _MIN_SHARE * len(words) or best_count < _MIN_LEAD * second_count:
