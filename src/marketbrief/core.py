@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -1112,11 +1113,13 @@ _SPOOLED: tuple[type[Any], ...] = (
     Span,
     StoryInput,
 )
-_SPOOL_FIELDS = {cls: tuple(f.name for f in fields(cls)) for cls in _SPOOLED}
+# per class: its field values as a tuple, in order (every spooled class has two or more fields,
+# so attrgetter gives a tuple)
+_SPOOL_FIELDS = {cls: attrgetter(*(f.name for f in fields(cls))) for cls in _SPOOLED}
 
 
 def _spool_reduce(record: Any) -> tuple[Any, ...]:
-    return _restore, (type(record), tuple(getattr(record, n) for n in _SPOOL_FIELDS[type(record)]))
+    return _restore, (type(record), _SPOOL_FIELDS[type(record)](record))
 
 
 _SPOOL_DISPATCH = dict.fromkeys(_SPOOLED, _spool_reduce)

@@ -67,3 +67,30 @@ def test_an_empty_batch(tmp_path: Path) -> None:
     empty.write_text("", encoding="utf-8")
     assert brief.analyze_inputs([str(empty)]) == []
     assert list(brief.analyze_stream([str(empty)])) == []
+
+
+def test_the_spool_gives_back_each_record_as_it_was(tmp_path: Path) -> None:
+    # analyze_stream spools results with its own reducers (core._dump): every record type in
+    # an analysis must come back equal, a StoryInput too.
+    import pickle
+    from io import BytesIO
+
+    from marketbrief.core import AnalyzeResult, _dump, story_input
+    from marketbrief.model import Analysis
+
+    data = tmp_path / "batch.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    brief = make_marketbrief(Settings(home=tmp_path), clock=lambda: NOW)
+    results = list(brief.analyze_stream([str(data)]))
+    analysed = [r.analysis for r in results if r.analysis is not None]
+    assert any(a.companies or a.events for a in analysed) and any(a.key_dates for a in analysed)
+    records: list[object] = [*results, *(story_input(a, batch=True) for a in analysed)]
+    records.append(AnalyzeResult(key="k", error="why"))
+    for record in records:
+        spool = BytesIO()
+        _dump(record, spool)
+        spool.seek(0)
+        back = pickle.load(spool)
+        assert back == record and type(back) is type(record)
+        if isinstance(record, AnalyzeResult) and record.analysis is not None:
+            assert isinstance(back.analysis, Analysis)
