@@ -139,9 +139,8 @@ class LinearClassifier:
 
     def __post_init__(self) -> None:
         blocks = np.zeros(len(self.vocabulary), dtype=np.intp)
-        for term, index in self.vocabulary.items():
-            if term.startswith("c:"):
-                blocks[index] = 1
+        # one numpy assignment, not one per term: start-up reads two vocabularies of ~70,000
+        blocks[[index for term, index in self.vocabulary.items() if term.startswith("c:")]] = 1
         object.__setattr__(self, "blocks", blocks)
         object.__setattr__(self, "scale", np.asarray(self.block_scale, dtype=np.float64))
         object.__setattr__(self, "token_ids", {})
@@ -278,7 +277,7 @@ class LinearClassifier:
                     name=str(npz["name"]),
                     classes=tuple(_lines(npz["classes"])),
                     dense=tuple(_lines(npz["dense"])),
-                    vocabulary={t: i for i, t in enumerate(terms)},
+                    vocabulary=dict(zip(terms, range(len(terms)), strict=True)),
                     idf=npz["idf"],
                     term_weights=npz["term_weights"],
                     term_scale=npz["term_scale"].astype(np.float64),
