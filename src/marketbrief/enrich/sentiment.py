@@ -35,7 +35,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -444,13 +444,15 @@ def _label(score: float, positive_at: float = POSITIVE_AT, negative_at: float = 
     return "neutral"
 
 
-def _body_sentences(text: str) -> list[tuple[int, int]]:
+# the article's sentiment and each of its companies' ask for the same text's sentences
+@lru_cache(maxsize=64)
+def _body_sentences(text: str) -> tuple[tuple[int, int], ...]:
     cut = find_chrome_start(text)
-    return [
+    return tuple(
         (start, end)
         for start, end in split_sentences(text)
         if end <= cut and not is_boilerplate(text[start:end])
-    ]
+    )
 
 
 def _lexicon_parts(
