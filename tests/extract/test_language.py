@@ -42,3 +42,10 @@ def test_short_or_unknown_text_is_none(text: str) -> None:
 @given(st.text())
 def test_any_text_gives_a_code_or_none(text: str) -> None:
     assert detect_language(text) in (None, *SAMPLES)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_text_is_split_into_the_same_words_by_the_fast_pattern(text: str) -> None:
+    from marketbrief.extract.language import _ASCII_WORD, _WORD
+
+    assert _ASCII_WORD.findall(text) == _WORD.findall(text)

@@ -36,6 +36,7 @@ _STOP_WORDS: dict[str, frozenset[str]] = {
 }
 
 _WORD = re.compile(r"[^\W\d_]+")
+_ASCII_WORD = re.compile(r"[a-zA-Z]+")
 
 # Enough words to vote with, and no more: the head of an article decides its language.
 _MAX_WORDS = 2000
@@ -51,7 +52,9 @@ def detect_language(text: str) -> str | None:
     Knows English, German, French, Spanish, Italian, Portuguese and Dutch.
     """
     # the head of the text decides; a slice of it keeps the cost flat on long articles
-    words = _WORD.findall(text[: _MAX_WORDS * 12].lower())[:_MAX_WORDS]
+    head = text[: _MAX_WORDS * 12].lower()
+    # in ASCII text the letters are [a-zA-Z]: the same words, found twice as fast
+    words = (_ASCII_WORD if head.isascii() else _WORD).findall(head)[:_MAX_WORDS]
     if len(words) < _MIN_WORDS:
         return None
     # each distinct word once: the stop-word sets are small, an article's words many
