@@ -5,40 +5,19 @@ sold and contributions. Sentences written for these tests (made-up companies).""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from hand_models import hand_model
 
-from marketbrief.enrich.classifier import LinearClassifier
 from marketbrief.enrich.events import detect_events, event_direction
-from marketbrief.model import EVENT_TYPES
 
 CLASSES = ("Company | Product News", "IPO", "Legal | Regulation", "Stock Commentary")
 
 
-def hand_model(words: dict[str, str]) -> LinearClassifier:
-    """A classifier whose every listed word points hard at one class (dense features unused)."""
-    vocabulary = {f"w:{w}": i for i, w in enumerate(words)}
-    weights = np.zeros((len(vocabulary), len(CLASSES)))
-    for word, cls in words.items():
-        weights[vocabulary[f"w:{word}"], CLASSES.index(cls)] = 40.0
-    return LinearClassifier(
-        name="events",
-        classes=CLASSES,
-        dense=tuple(f"rule:{t}" for t in EVENT_TYPES),
-        vocabulary=vocabulary,
-        idf=np.ones(len(vocabulary)),
-        term_weights=weights,
-        term_scale=np.ones(len(CLASSES)),
-        dense_weights=np.zeros((len(EVENT_TYPES), len(CLASSES))),
-        bias=np.zeros(len(CLASSES)),
-        block_scale=(1.0, 1.0),
-        meta={},
-    )
-
-
 def test_beside_a_sure_rule_the_model_adds_no_unsupported_guess() -> None:
     text = "Lumen Labs prices its initial public offering at $18 a share."
-    model = hand_model({"lumen": "Company | Product News", "labs": "Company | Product News"})
+    model = hand_model(
+        {"lumen": "Company | Product News", "labs": "Company | Product News"}, CLASSES
+    )
     events = detect_events(text, classifier=model)
     assert [e.type for e in events] == ["equity_offering"]
 
@@ -48,7 +27,7 @@ def test_beside_a_sure_rule_the_model_adds_a_type_whose_words_the_rules_saw() ->
     text = "Lumen Labs prices its initial public offering to fund a new product."
     rules_only = detect_events(text, use_model=False)
     assert [e.type for e in rules_only] == ["equity_offering"]
-    model = hand_model({"fund": "Company | Product News"})
+    model = hand_model({"fund": "Company | Product News"}, CLASSES)
     events = detect_events(text, classifier=model)
     assert {e.type for e in events} == {"equity_offering", "product_event"}
     added = next(e for e in events if e.type == "product_event")

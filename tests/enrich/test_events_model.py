@@ -3,10 +3,9 @@ sentence of the text as evidence), leaves sure rules alone; directions; the [mod
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from hand_models import hand_model
 
-from marketbrief.enrich.classifier import LinearClassifier
 from marketbrief.enrich.events import (
     default_event_rules,
     detect_events,
@@ -17,27 +16,6 @@ from marketbrief.errors import ConfigError
 from marketbrief.model import EVENT_TYPES
 
 FILLER = " ".join(f"The firm has {n} offices in the region and more abroad." for n in range(2, 12))
-
-
-def hand_model(words: dict[str, str], classes: tuple[str, ...]) -> LinearClassifier:
-    """A classifier whose every listed word points hard at one class (dense features unused)."""
-    vocabulary = {f"w:{w}": i for i, w in enumerate(words)}
-    weights = np.zeros((len(vocabulary), len(classes)))
-    for word, cls in words.items():
-        weights[vocabulary[f"w:{word}"], classes.index(cls)] = 40.0
-    return LinearClassifier(
-        name="events",
-        classes=classes,
-        dense=tuple(f"rule:{t}" for t in EVENT_TYPES),
-        vocabulary=vocabulary,
-        idf=np.ones(len(vocabulary)),
-        term_weights=weights,
-        term_scale=np.ones(len(classes)),
-        dense_weights=np.zeros((len(EVENT_TYPES), len(classes))),
-        bias=np.zeros(len(classes)),
-        block_scale=(1.0, 1.0),
-        meta={},
-    )
 
 
 CLASSES = ("Personnel Change", "Macro", "Earnings", "Stock Movement", "Stock Commentary")
